@@ -1,0 +1,63 @@
+# Set-up, demo and tests for the graphops.directory collection.
+# `make demo` and `make test` each create the virtual environment they need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUILD := .build
+COLLECTIONS := $(abspath $(BUILD)/collections)
+SANITY_ROOT := $(BUILD)/sanity/ansible_collections/graphops/directory
+# Keeps ansible-test's caches and virtual environments inside the build folder.
+SANITY_HOME := $(abspath $(BUILD)/home)
+
+.PHONY: help venv collection demo test unit integration sanity lint format clean
+
+help:
+	@echo "make demo   - run the example playbook against the bundled Graph emulator"
+	@echo "make test   - unit, integration, sanity and lint checks"
+	@echo "make clean  - remove the virtual environment and build output"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+# The collection as Ansible finds it: ansible_collections/graphops/directory pointing at this tree.
+collection:
+	@mkdir -p $(COLLECTIONS)/ansible_collections/graphops
+	@ln -sfn $(CURDIR) $(COLLECTIONS)/ansible_collections/graphops/directory
+
+demo: venv collection
+	$(BIN)/python tests/demo/run_demo.py --collections $(COLLECTIONS) --work $(BUILD)/demo
+
+test: unit integration sanity lint
+
+unit: venv collection
+	PYTHONPATH=$(COLLECTIONS):tests/emulator $(BIN)/pytest -p no:cacheprovider -q tests/unit
+
+integration: venv collection
+	PYTHONPATH=$(COLLECTIONS):tests/emulator GRAPHOPS_COLLECTIONS=$(COLLECTIONS) \
+		$(BIN)/pytest -p no:cacheprovider -q -n 2 tests/integration
+
+# ansible-test needs a real copy under ansible_collections/; git lists what belongs in it.
+sanity: venv
+	rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_ROOT)
+	git ls-files -co --exclude-standard | grep -v '^tests/output/' | tar -cf - -T - | tar -xf - -C $(SANITY_ROOT)
+	mkdir -p $(SANITY_HOME)/.ansible/test/cache
+	cp tests/sanity/get_pip.py $(SANITY_HOME)/.ansible/test/cache/get_pip_24_2.py
+	cd $(SANITY_ROOT) && HOME=$(SANITY_HOME) $(abspath $(BIN))/ansible-test sanity --venv --python 3.11 --color no
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ansible-lint
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(BUILD) tests/output .pytest_cache .ruff_cache

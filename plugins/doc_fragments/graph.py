@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the graphops.directory collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Sign-in and connection options shared by every module of the collection.
+    DOCUMENTATION = r"""
+options:
+  auth_method:
+    description:
+      - How the module signs in to Microsoft Entra ID.
+      - V(auto) uses the first credential that is set, in this order
+        O(access_token), O(client_certificate_path), O(client_secret).
+        Options of the other kinds are then ignored.
+      - V(client_secret) signs in as an application with O(tenant_id), O(client_id) and O(client_secret).
+      - V(client_certificate) signs in as an application with O(tenant_id), O(client_id) and
+        O(client_certificate_path).
+      - V(access_token) sends O(access_token) as it is, with no sign-in request.
+    type: str
+    default: auto
+    choices: [auto, client_secret, client_certificate, access_token]
+  tenant_id:
+    description:
+      - The directory (tenant) id, or a verified domain of the tenant such as V(contoso.onmicrosoft.com).
+      - If not set, the value of the E(AZURE_TENANT_ID) environment variable is used.
+    type: str
+  client_id:
+    description:
+      - The application (client) id of the app registration the module signs in as.
+      - If not set, the value of the E(AZURE_CLIENT_ID) environment variable is used.
+    type: str
+  client_secret:
+    description:
+      - A client secret of the app registration.
+      - If not set, the value of the E(AZURE_CLIENT_SECRET) environment variable is used.
+    type: str
+  client_certificate_path:
+    description:
+      - Path to the app's certificate on the host that runs the module, either a PEM file holding
+        the RSA private key and the certificate, or a PFX (PKCS#12) file.
+      - The certificate must be uploaded to the app registration.
+      - If not set, the value of the E(AZURE_CLIENT_CERTIFICATE_PATH) environment variable is used.
+    type: path
+  client_certificate_password:
+    description:
+      - Password of the private key in O(client_certificate_path), if it has one.
+      - If not set, the value of the E(AZURE_CLIENT_CERTIFICATE_PASSWORD) environment variable is used.
+    type: str
+  access_token:
+    description:
+      - A Microsoft Graph access token obtained elsewhere. It is sent as it is and cannot be renewed,
+        so it must stay valid for the whole task.
+    type: str
+  cloud:
+    description:
+      - The Microsoft cloud the tenant lives in. It sets the sign-in authority, the Graph root and
+        the token scope together.
+      - V(public) is C(login.microsoftonline.com) and C(graph.microsoft.com).
+      - V(usgov) is C(login.microsoftonline.us) and C(graph.microsoft.us).
+      - V(usgov_dod) is C(login.microsoftonline.us) and C(dod-graph.microsoft.us).
+      - V(china) is C(login.chinacloudapi.cn) and C(microsoftgraph.chinacloudapi.cn).
+    type: str
+    default: public
+    choices: [public, usgov, usgov_dod, china]
+  authority_host:
+    description:
+      - Sign in at this https host instead of the one O(cloud) names, for example a private endpoint
+        or a test emulator. A bare host name gets C(https://) in front.
+      - With an authority host set, no instance discovery request is made to any other host.
+      - If not set, the value of the E(AZURE_AUTHORITY_HOST) environment variable is used.
+    type: str
+  graph_endpoint:
+    description:
+      - Send Graph requests to this https root instead of the one O(cloud) names.
+      - The token scope follows it (C(<graph_endpoint>/.default)).
+    type: str
+  api_version:
+    description:
+      - The Graph API version.
+    type: str
+    default: v1.0
+    choices: [v1.0, beta]
+  ca_path:
+    description:
+      - A PEM bundle of the CA certificates trusted for the sign-in endpoint and Graph.
+      - It takes precedence over the E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE) environment variables.
+    type: path
+  validate_certs:
+    description:
+      - Whether TLS certificates are verified. Turning this off prints a warning; use it only against
+        a test endpoint.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer.
+    type: int
+    default: 30
+requirements:
+  - msal (for every O(auth_method) but V(access_token))
+  - requests
+  - cryptography (for V(client_certificate))
+notes:
+  - Secrets and tokens are marked C(no_log) and never appear in results, logs, diffs or errors.
+  - Every request carries a fresh C(client-request-id) and a C(User-Agent) naming the collection and its version.
+  - Throttled (HTTP 429) and unavailable (503, 504) answers are retried after their C(Retry-After),
+    clamped to 1 to 60 seconds, at most 5 times; each retry is written to the module log.
+"""

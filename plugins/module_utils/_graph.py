@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the graphops.directory collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+"""HTTP client for Microsoft Graph: one request path, one error type, bounded retries."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import email.utils
+import json
+import random
+import time
+import uuid
+
+try:
+    from urllib.parse import quote, urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported, this only keeps the import sanity test quiet
+    from urllib import quote
+    from urlparse import urlsplit
+
+try:
+    import requests
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised by the import sanity test
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "graphops.directory/%s" % COLLECTION_VERSION
+
+RETRY_STATUSES = (429, 503, 504)
+RETRY_AFTER_MIN = 1
+RETRY_AFTER_MAX = 60
+
+
+class GraphError(Exception):
+    """A failed call to Graph or the identity platform, with what support needs to trace it."""
+
+    def __init__(self, message, status=None, error_code=None, request_id=None, client_request_id=None, kind="graph"):
+        super(GraphError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.error_code = error_code
+        self.request_id = request_id
+        self.client_request_id = client_request_id
+        self.kind = kind
+
+    def to_result(self):
+        """The fields a module adds to fail_json."""
+        return dict(
+            status=self.status,
+            error_code=self.error_code,
+            request_id=self.request_id,
+            client_request_id=self.client_request_id,
+            error_kind=self.kind,
+        )
+
+    def __str__(self):
+        parts = [self.message]
+        if self.status is not None:
+            parts.append("HTTP %s" % self.status)
+        if self.error_code:
+            parts.append("error code %s" % self.error_code)
+        if self.request_id:
+            parts.append("request-id %s" % self.request_id)
+        return " | ".join(parts)
+
+
+class GraphResponse:
+    """What a caller needs from one Graph answer."""
+
+    def __init__(self, status, body, headers):
+        self.status = status
+        self.body = body
+        self.request_id = headers.get("request-id")
+        self.client_request_id = headers.get("client-request-id")
+
+
+def quote_segment(value):
+    """One URL path segment: a value can never add a segment or a query."""
+    return quote(str(value), safe="")
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def retry_delay(attempt, retry_after=None):
+    """How long to wait before retry number `attempt` (1-based): Retry-After wins, clamped."""
+    if retry_after is not None:
+        return min(RETRY_AFTER_MAX, max(RETRY_AFTER_MIN, retry_after))
+    base = min(RETRY_AFTER_MAX, 2 ** (attempt - 1))
+    return base / 2.0 + random.uniform(0, base / 2.0)
+
+
+def error_from_body(status, body, headers, fallback):
+    """Build a GraphError from Graph's error envelope, keeping code, message and request-id."""
+    error = body.get("error") if isinstance(body, dict) else None
+    code = None
+    message = fallback
+    inner = {}
+    if isinstance(error, dict):
+        code = error.get("code")
+        message = error.get("message") or fallback
+        inner = error.get("innerError") or error.get("innererror") or {}
+    request_id = headers.get("request-id") or (inner.get("request-id") if isinstance(inner, dict) else None)
+    client_request_id = headers.get("client-request-id") or (
+        inner.get("client-request-id") if isinstance(inner, dict) else None
+    )
+    return GraphError(
+        message, status=status, error_code=code, request_id=request_id, client_request_id=client_request_id
+    )
+
+
+def decode_body(response):
+    """The JSON body, an empty dict when there is none, or None when it is not JSON."""
+    if not response.content:
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+if HAS_REQUESTS:
+
+    class VerifyingSession(requests.Session):
+        """A Session that passes verify and timeout on every request.
+
+        requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE override Session.verify, so the CA chosen
+        by the user is applied per request, where it wins over the environment.
+        """
+
+        def __init__(self, verify=True, timeout=30):
+            super(VerifyingSession, self).__init__()
+            self.ca_verify = verify
+            self.default_timeout = timeout
+            self.headers["User-Agent"] = USER_AGENT
+
+        def request(self, method, url, *args, **kwargs):
+            kwargs.setdefault("verify", self.ca_verify)
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = self.default_timeout
+            return super(VerifyingSession, self).request(method, url, *args, **kwargs)
+
+
+def requests_exceptions():
+    """The exception class requests raises for transport failures."""
+    return requests.exceptions.RequestException
+
+
+def transport_error(exc, url):
+    """Name a TLS, proxy, timeout or connection failure for what it is."""
+    target = "%s://%s" % urlsplit(url)[:2]
+    if isinstance(exc, requests.exceptions.SSLError):
+        return GraphError(
+            "TLS verification failed for %s: %s. Set ca_path to the CA bundle that signs this endpoint." % (target, exc),
+            kind="tls",
+        )
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return GraphError("The proxy refused or failed the connection to %s: %s" % (target, exc), kind="proxy")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return GraphError("No answer from %s within the timeout: %s" % (target, exc), kind="timeout")
+    return GraphError("Could not connect to %s: %s" % (target, exc), kind="connection")
+
+
+class GraphClient:
+    """Sends Graph requests with a bearer token from a credential."""
+
+    def __init__(self, settings, credential, session, log=None, max_retries=5, sleep=time.sleep):
+        self.settings = settings
+        self.credential = credential
+        self.session = session
+        self.log = log or (lambda message: None)
+        self.max_retries = max_retries
+        self.sleep = sleep
+        self.request_count = 0
+        base = urlsplit(settings.graph_endpoint)
+        self._origin = (base.scheme, base.netloc.lower())
+
+    def url(self, path):
+        return "%s/%s%s" % (self.settings.graph_endpoint, self.settings.api_version, path)
+
+    def _check_origin(self, url):
+        # A bearer token only ever goes to the configured Graph host.
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc.lower()) != self._origin:
+            raise GraphError(
+                "Refusing to follow a link to %s://%s: it is not the configured graph_endpoint %s"
+                % (parts.scheme, parts.netloc, self.settings.graph_endpoint),
+                kind="foreign_host",
+            )
+
+    def request(self, method, path=None, url=None, params=None, body=None, headers=None, ok=(200, 201, 204)):
+        """Send one request; return a GraphResponse for a status in `ok`, raise GraphError for any other."""
+        url = url or self.url(path)
+        self._check_origin(url)
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            client_request_id = str(uuid.uuid4())
+            send_headers = {
+                "Accept": "application/json",
+                "client-request-id": client_request_id,
+                "Authorization": "Bearer %s" % self.credential.get_token(),
+            }
+            if body is not None:
+                send_headers["Content-Type"] = "application/json"
+            send_headers.update(headers or {})
+            self.request_count += 1
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=json.dumps(body) if body is not None else None,
+                    headers=send_headers,
+                    allow_redirects=False,
+                )
+            except requests.exceptions.RequestException as exc:
+                raise transport_error(exc, url)
+
+            status = response.status_code
+            decoded = decode_body(response)
+            resp_headers = response.headers
+            if status in ok and decoded is not None:
+                return GraphResponse(status, decoded, resp_headers)
+
+            if 300 <= status < 400:
+                raise GraphError(
+                    "Graph answered %s %s with a redirect, which is not followed" % (method, path or url),
+                    status=status,
+                    request_id=resp_headers.get("request-id"),
+                    kind="redirect",
+                )
+
+            error = error_from_body(
+                status, decoded or {}, resp_headers, "Graph answered %s %s with HTTP %s" % (method, path or url, status)
+            )
+            if status in ok:
+                error.message = "Graph answered %s %s with a body that is not JSON" % (method, path or url)
+                raise error
+
+            if status == 401 and not refreshed and self.credential.can_refresh:
+                refreshed = True
+                self.log("Graph refused the token (%s); requesting a new one" % (error.error_code or status))
+                self.credential.get_token(force_refresh=True)
+                continue
+
+            if status in RETRY_STATUSES and attempt <= self.max_retries:
+                wait = retry_delay(attempt, parse_retry_after(resp_headers.get("Retry-After")))
+                self.log(
+                    "Graph answered %s %s with HTTP %s (request-id %s); retry %d of %d in %.1f s"
+                    % (method, path or url, status, error.request_id, attempt, self.max_retries, wait)
+                )
+                self.sleep(wait)
+                continue
+
+            raise error
+
+    def get_optional(self, path, params=None):
+        """GET that returns None on 404 instead of raising."""
+        try:
+            return self.request("GET", path, params=params)
+        except GraphError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def iterate(self, path, params=None, headers=None):
+        """Yield every item of a collection, following each @odata.nextLink as given."""
+        response = self.request("GET", path, params=params, headers=headers)
+        while True:
+            for item in response.body.get("value", []):
+                yield item
+            next_link = response.body.get("@odata.nextLink")
+            if not next_link:
+                return
+            response = self.request("GET", url=next_link, headers=headers)
