@@ -46,6 +46,9 @@ integration: venv collection
 sanity: venv
 	rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_ROOT)
 	git ls-files -co --exclude-standard | grep -v '^tests/output/' | tar -cf - -T - | tar -xf - -C $(SANITY_ROOT)
+	# ansible-test lists files with git; without a repository of its own the copy would be read
+	# through this tree's, which ignores .build/, and every target would be skipped.
+	git -C $(SANITY_ROOT) init --quiet
 	mkdir -p $(SANITY_HOME)/.ansible/test/cache
 	cp tests/sanity/get_pip.py $(SANITY_HOME)/.ansible/test/cache/get_pip_24_2.py
 	cd $(SANITY_ROOT) && HOME=$(SANITY_HOME) $(abspath $(BIN))/ansible-test sanity --venv --python 3.11 --color no
@@ -54,6 +57,8 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 format: venv
 	$(BIN)/ruff format .

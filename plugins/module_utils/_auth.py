@@ -12,11 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
@@ -152,7 +148,9 @@ class Credential:
 
     def validate(self):
         """Problems with the options, found without any network call; an empty list when all is well."""
-        problems = ["%s is required for auth_method %s" % (o, self.name) for o in self.required if not self.params.get(o)]
+        problems = [
+            "%s is required for auth_method %s" % (o, self.name) for o in self.required if not self.params.get(o)
+        ]
         tenant = self.params.get("tenant_id")
         if "tenant_id" in self.required and tenant and not (GUID_RE.match(tenant) or TENANT_NAME_RE.match(tenant)):
             problems.append("tenant_id must be a tenant GUID or a domain such as contoso.onmicrosoft.com")
@@ -189,9 +187,11 @@ class MsalCredential(Credential):
             try:
                 self._app = msal.ConfidentialClientApplication(self.params["client_id"], **kwargs)
             except requests_exceptions() as exc:
-                raise transport_error(exc, self.settings.authority_host)
+                raise transport_error(exc, self.settings.authority_host) from exc
             except ValueError as exc:
-                raise GraphError("Could not use the sign-in endpoint %s: %s" % (kwargs["authority"], exc), kind="auth")
+                raise GraphError(
+                    "Could not use the sign-in endpoint %s: %s" % (kwargs["authority"], exc), kind="auth"
+                ) from exc
         return self._app
 
     def get_token(self, force_refresh=False):
@@ -206,15 +206,20 @@ class MsalCredential(Credential):
         try:
             result = app.acquire_token_for_client(scopes=[self.settings.scope])
         except requests_exceptions() as exc:
-            raise transport_error(exc, self.settings.authority_host)
+            raise transport_error(exc, self.settings.authority_host) from exc
         except Exception as exc:  # msal raises its own errors for malformed answers
-            raise GraphError("Sign-in failed at %s: %s" % (self.settings.authority_host, exc), kind="auth")
+            raise GraphError("Sign-in failed at %s: %s" % (self.settings.authority_host, exc), kind="auth") from exc
 
         if "access_token" not in result:
             codes = result.get("error_codes") or []
             raise GraphError(
                 "Sign-in failed for client_id %s in tenant %s: %s: %s"
-                % (self.params["client_id"], self.params["tenant_id"], result.get("error"), result.get("error_description")),
+                % (
+                    self.params["client_id"],
+                    self.params["tenant_id"],
+                    result.get("error"),
+                    result.get("error_description"),
+                ),
                 error_code=("AADSTS%s" % codes[0]) if codes else result.get("error"),
                 request_id=result.get("correlation_id"),
                 kind="auth",
@@ -295,28 +300,28 @@ def load_certificate(path, password):
         with open(path, "rb") as handle:
             data = handle.read()
     except (IOError, OSError) as exc:
-        raise ValueError("client_certificate_path %s cannot be read: %s" % (path, exc.strerror or exc))
+        raise ValueError("client_certificate_path %s cannot be read: %s" % (path, exc.strerror or exc)) from exc
     secret = password.encode("utf-8") if password else None
 
     if b"-----BEGIN" in data:
         try:
             key = serialization.load_pem_private_key(_pem_block(data, b"PRIVATE KEY"), password=secret)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as exc:
             raise ValueError(
                 "client_certificate_path %s: the private key cannot be read (wrong or missing "
                 "client_certificate_password, or no PEM private key in the file)" % path
-            )
+            ) from exc
         try:
             cert = x509.load_pem_x509_certificate(_pem_block(data, b"CERTIFICATE"))
-        except ValueError:
-            raise ValueError("client_certificate_path %s holds no PEM certificate beside the key" % path)
+        except ValueError as exc:
+            raise ValueError("client_certificate_path %s holds no PEM certificate beside the key" % path) from exc
     else:
         try:
             key, cert, dummy = pkcs12.load_key_and_certificates(data, secret)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as exc:
             raise ValueError(
                 "client_certificate_path %s is neither PEM nor a PFX that client_certificate_password opens" % path
-            )
+            ) from exc
         if key is None or cert is None:
             raise ValueError("client_certificate_path %s must hold both a private key and its certificate" % path)
 
@@ -331,9 +336,7 @@ def load_certificate(path, password):
 
 def _pem_block(data, label):
     """The first PEM block whose label ends with `label` (PRIVATE KEY matches RSA/ENCRYPTED PRIVATE KEY)."""
-    match = re.search(
-        rb"-----BEGIN ([A-Z ]*" + label + rb")-----.*?-----END \1-----", data, flags=re.DOTALL
-    )
+    match = re.search(rb"-----BEGIN ([A-Z ]*" + label + rb")-----.*?-----END \1-----", data, flags=re.DOTALL)
     if not match:
         raise ValueError("no %s block" % label.decode("ascii"))
     return match.group(0)

@@ -16,12 +16,7 @@ import json
 import random
 import time
 import uuid
-
-try:
-    from urllib.parse import quote, urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, this only keeps the import sanity test quiet
-    from urllib import quote
-    from urlparse import urlsplit
+from urllib.parse import quote, urlsplit
 
 try:
     import requests
@@ -165,6 +160,10 @@ if HAS_REQUESTS:
                 kwargs["timeout"] = self.default_timeout
             return super(VerifyingSession, self).request(method, url, *args, **kwargs)
 
+else:
+    # connect() fails with missing_required_lib before any session is made.
+    VerifyingSession = None
+
 
 def requests_exceptions():
     """The exception class requests raises for transport failures."""
@@ -176,7 +175,8 @@ def transport_error(exc, url):
     target = "%s://%s" % urlsplit(url)[:2]
     if isinstance(exc, requests.exceptions.SSLError):
         return GraphError(
-            "TLS verification failed for %s: %s. Set ca_path to the CA bundle that signs this endpoint." % (target, exc),
+            "TLS verification failed for %s: %s. Set ca_path to the CA bundle that signs this endpoint."
+            % (target, exc),
             kind="tls",
         )
     if isinstance(exc, requests.exceptions.ProxyError):
@@ -241,7 +241,7 @@ class GraphClient:
                     allow_redirects=False,
                 )
             except requests.exceptions.RequestException as exc:
-                raise transport_error(exc, url)
+                raise transport_error(exc, url) from exc
 
             status = response.status_code
             decoded = decode_body(response)
@@ -294,8 +294,7 @@ class GraphClient:
         """Yield every item of a collection, following each @odata.nextLink as given."""
         response = self.request("GET", path, params=params, headers=headers)
         while True:
-            for item in response.body.get("value", []):
-                yield item
+            yield from response.body.get("value", [])
             next_link = response.body.get("@odata.nextLink")
             if not next_link:
                 return

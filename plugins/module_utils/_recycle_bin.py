@@ -25,7 +25,6 @@ from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     GraphClient,
-    GraphError,
     VerifyingSession,
 )
 

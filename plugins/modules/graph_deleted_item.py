@@ -22,7 +22,7 @@ description:
     C(changed) only then.
   - A purge cannot be undone.
 author:
-  - graphops.directory maintainers
+  - graphops.directory maintainers (!UNKNOWN)
 attributes:
   check_mode:
     support: full
