@@ -50,8 +50,9 @@ CLOUDS = {
 
 AUTH_METHODS = ("auto", "client_secret", "client_certificate", "access_token")
 
-GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-TENANT_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
+# \Z, not $: $ also matches before a trailing newline.
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+TENANT_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}\Z")
 
 
 def graph_argument_spec():
@@ -86,17 +87,26 @@ class OptionsError(ValueError):
 
 def normalize_https_url(option, value, problems):
     """An https origin ('https://host[:port]'); a bare host gets https:// as azure-identity does."""
-    value = value.strip().rstrip("/")
+    value = value.strip()
     if "://" not in value:
         value = "https://" + value
     parts = urlsplit(value)
     if parts.scheme.lower() != "https":
         problems.append("%s must be an https:// URL, got %s" % (option, parts.scheme + "://..."))
         return None
-    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+    extra = parts.path.strip("/") or parts.query or parts.fragment or "@" in parts.netloc
+    if not parts.hostname or extra or not _port_is_valid(parts):
         problems.append("%s must be a scheme and host with an optional port, such as https://host:8443" % option)
         return None
     return "https://%s" % parts.netloc.lower()
+
+
+def _port_is_valid(parts):
+    """urlsplit checks the port only when asked for it."""
+    try:
+        return parts.port is None or parts.port > 0
+    except ValueError:
+        return False
 
 
 class ConnectionSettings:
@@ -151,6 +161,12 @@ class Credential:
         problems = [
             "%s is required for auth_method %s" % (o, self.name) for o in self.required if not self.params.get(o)
         ]
+        others = [o for o, name in AUTO_ORDER if name != self.name and self.params.get(o)]
+        if problems and others:
+            problems.append(
+                "%s is set, which auth_method %s does not use: choose the auth_method that matches the credential "
+                "given, or auto" % (" and ".join(others), self.name)
+            )
         tenant = self.params.get("tenant_id")
         if "tenant_id" in self.required and tenant and not (GUID_RE.match(tenant) or TENANT_NAME_RE.match(tenant)):
             problems.append("tenant_id must be a tenant GUID or a domain such as contoso.onmicrosoft.com")

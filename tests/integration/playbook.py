@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the graphops.directory collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Runs real ansible-playbook against the emulator and reads back what each task returned."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+
+from .tenants import CLIENT_ID, TENANT_ID
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+
+class Run:
+    def __init__(self, rc, stdout, stderr, results):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results = results
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def result(self, task):
+        """The result of the named task (the last one, for a task that ran more than once)."""
+        found = [r for r in self.results if r["task"] == task]
+        assert found, "task %r did not report; output:\n%s" % (task, self.output)
+        return found[-1]["result"]
+
+    def failed(self, task):
+        return [r for r in self.results if r["task"] == task and r["status"] in ("failed", "item_failed")]
+
+
+class PlaybookRunner:
+    def __init__(self, emulator, secret, tmp_path):
+        self.emulator = emulator
+        self.secret = secret
+        self.tmp_path = tmp_path
+        self.ca_path = emulator.write_ca(tmp_path / "emulator-ca.pem")
+        self.count = 0
+
+    def connection(self, **overrides):
+        """The module options that point a task at the emulator, signed in as the test automation app."""
+        options = dict(
+            tenant_id=TENANT_ID,
+            client_id=CLIENT_ID,
+            client_secret=self.secret,
+            authority_host=self.emulator.url,
+            graph_endpoint=self.emulator.url,
+            ca_path=self.ca_path,
+        )
+        options.update(overrides)
+        return dict((k, v) for k, v in options.items() if v is not None)
+
+    def environment(self, extra=None):
+        env = dict((k, v) for k, v in os.environ.items() if not k.startswith("AZURE_"))
+        work = self.tmp_path / "ansible"
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=os.environ["GRAPHOPS_COLLECTIONS"],
+            ANSIBLE_HOME=str(work / "home"),
+            ANSIBLE_LOCAL_TEMP=str(work / "local"),
+            ANSIBLE_REMOTE_TMP=str(work / "remote"),
+            ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"),
+            ANSIBLE_CALLBACKS_ENABLED="result_log",
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_DEPRECATION_WARNINGS="0",
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            NO_PROXY="127.0.0.0/8,localhost",
+            no_proxy="127.0.0.0/8,localhost",
+        )
+        env.update(extra or {})
+        return env
+
+    def run(self, tasks, connection=True, check=False, diff=False, verbosity=0, env=None, play_vars=None):
+        """Run one play on localhost. connection=True sets the emulator connection through module_defaults
+        of the collection's action group; a dict sets those options instead; False sets none."""
+        self.count += 1
+        play = {"name": "test play", "hosts": "localhost", "gather_facts": False, "tasks": tasks}
+        if connection:
+            defaults = self.connection() if connection is True else connection
+            play["module_defaults"] = {"group/graphops.directory.graph": defaults}
+        if play_vars:
+            play["vars"] = play_vars
+        path = self.tmp_path / ("play%d.yml" % self.count)
+        path.write_text(json.dumps([play], indent=2))
+        inventory = self.tmp_path / "inventory.ini"
+        inventory.write_text(
+            "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable
+        )
+        results_path = self.tmp_path / ("results%d.jsonl" % self.count)
+        command = [ANSIBLE_PLAYBOOK, "-i", str(inventory), str(path)]
+        if check:
+            command.append("--check")
+        if diff:
+            command.append("--diff")
+        if verbosity:
+            command.append("-" + "v" * verbosity)
+        extra = dict(env or {})
+        extra["GRAPHOPS_RESULT_LOG"] = str(results_path)
+        proc = subprocess.run(
+            command, env=self.environment(extra), capture_output=True, text=True, timeout=300, check=False
+        )
+        results = []
+        if results_path.exists():
+            results = [json.loads(line) for line in results_path.read_text().splitlines() if line.strip()]
+        return Run(proc.returncode, proc.stdout, proc.stderr, results)

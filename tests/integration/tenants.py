@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the graphops.directory collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The directory the integration tests start from: who exists, who is in the recycle bin, which apps sign in."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import functools
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from graph_emulator.seeds import application, automation_app, group, user
+
+TENANT_ID = "0c9e2f4a-6b1d-4e8f-a2c3-5d7e9f1b3a6c"
+DOMAIN = "contoso-test.onmicrosoft.com"
+CLIENT_ID = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+READER_CLIENT_ID = "b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d0e"
+CERT_CLIENT_ID = "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f"
+OTHER_TENANT_ID = "f5e4d3c2-b1a0-4f9e-8d7c-6b5a4f3e2d1c"
+OTHER_CLIENT_ID = "e9d8c7b6-a5f4-4e3d-9c2b-1a0f9e8d7c6b"
+CERT_PASSWORD = "pfx-passphrase-for-tests"
+
+ALICE = user("test", "Alice", "Archer", DOMAIN, 3)
+BOB = user("test", "Bob", "Baker", DOMAIN, 10)
+CAROL_LIVE = user("test", "Carol", "Cruz", DOMAIN, None)
+OLD_APP, OLD_APP_SP = application("test", "Old payroll connector", 5)
+LIVE_APP, LIVE_APP_SP = application("test", "Current payroll connector", None)
+DELETED_GROUP = group("test", "Project Heron", ["Unified"], 7)
+DELETED_AU = {
+    "type": "administrativeUnit",
+    "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "displayName": "Closed office",
+    "deleted_days_ago": 4,
+}
+OTHER_TENANT_USER = user("other", "Olga", "Other", "other-test.onmicrosoft.com", 2)
+
+ALL_DELETED = [ALICE, BOB, OLD_APP, OLD_APP_SP, DELETED_GROUP, DELETED_AU]
+
+
+@functools.lru_cache(maxsize=1)
+def _certificate():
+    """An RSA key and a self-signed certificate for the certificate sign-in tests, made once per run."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "graphops recycle bin tests")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def write_certificates(directory):
+    """Write the test certificate as PEM (key and certificate) and as a password-protected PFX."""
+    key, cert = _certificate()
+    directory.mkdir(parents=True, exist_ok=True)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ) + cert.public_bytes(serialization.Encoding.PEM)
+    (directory / "app.pem").write_bytes(pem)
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"app", key, cert, None, serialization.BestAvailableEncryption(CERT_PASSWORD.encode())
+    )
+    (directory / "app.pfx").write_bytes(pfx)
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def test_seed(secret, certificates_dir=None):
+    certificate = write_certificates(certificates_dir) if certificates_dir else None
+    return {
+        "tenants": [
+            {
+                "id": TENANT_ID,
+                "domain": DOMAIN,
+                "apps": [
+                    automation_app(CLIENT_ID, secret),
+                    automation_app(
+                        READER_CLIENT_ID,
+                        secret,
+                        roles=["User.Read.All", "Application.Read.All", "Directory.Read.All"],
+                        name="Recycle bin reader",
+                    ),
+                    automation_app(CERT_CLIENT_ID, None, certificates=[certificate] if certificate else []),
+                ],
+                "objects": [ALICE, BOB, CAROL_LIVE, OLD_APP, OLD_APP_SP, LIVE_APP, LIVE_APP_SP, DELETED_GROUP,
+                            DELETED_AU],
+            },
+            {
+                "id": OTHER_TENANT_ID,
+                "domain": "other-test.onmicrosoft.com",
+                "apps": [automation_app(OTHER_CLIENT_ID, secret)],
+                "objects": [OTHER_TENANT_USER],
+            },
+        ]
+    }
+
+
+test_seed.__test__ = False
