@@ -241,7 +241,9 @@ class GraphClient:
                     allow_redirects=False,
                 )
             except requests.exceptions.RequestException as exc:
-                raise transport_error(exc, url) from exc
+                error = transport_error(exc, url)
+                error.client_request_id = client_request_id
+                raise error from exc
 
             status = response.status_code
             decoded = decode_body(response)
@@ -254,12 +256,15 @@ class GraphClient:
                     "Graph answered %s %s with a redirect, which is not followed" % (method, path or url),
                     status=status,
                     request_id=resp_headers.get("request-id"),
+                    client_request_id=client_request_id,
                     kind="redirect",
                 )
 
             error = error_from_body(
                 status, decoded or {}, resp_headers, "Graph answered %s %s with HTTP %s" % (method, path or url, status)
             )
+            # The id this request was sent with, also when a gateway answered and nothing echoed it.
+            error.client_request_id = client_request_id
             if status in ok:
                 error.message = "Graph answered %s %s with a body that is not JSON" % (method, path or url)
                 raise error
