@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the graphops.directory collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Fakes shared by the unit tests: no test reaches a socket, every HTTP answer is scripted here."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import socket
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from hypothesis import settings
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from ansible_collections.graphops.directory.plugins.module_utils._auth import graph_argument_spec
+
+# Examples must not depend on a database left behind by another run, nor on how busy the machine is.
+settings.register_profile("graphops_unit", database=None, deadline=None)
+settings.load_profile("graphops_unit")
+
+GRAPH = "https://graph.example.test"
+LOGIN = "https://login.example.test"
+
+ENVIRONMENT = (
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "AZURE_AUTHORITY_HOST",
+    "REGION_NAME",
+    "MSAL_FORCE_REGION",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Any name lookup or connection fails the test: unit tests only talk to the fakes below."""
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("unit tests must not open connections: %r" % (args,))
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield
+    assert not attempts, "a test tried to reach the network: %r" % attempts
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """The machine's AZURE_* or msal region variables must not leak into what a test sees."""
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def graph_params():
+    """Module parameters as Ansible fills them from graph_argument_spec, with overrides."""
+
+    def make(**overrides):
+        params = dict((name, spec.get("default")) for name, spec in graph_argument_spec().items())
+        params.update(overrides)
+        return params
+
+    return make
+
+
+class Call:
+    """One request as it reached the transport."""
+
+    def __init__(self, request, kwargs):
+        parts = urlsplit(request.url)
+        self.method = request.method
+        self.url = request.url
+        self.origin = "%s://%s" % (parts.scheme, parts.netloc)
+        self.path = parts.path
+        self.query = parse_qs(parts.query)
+        self.headers = CaseInsensitiveDict(request.headers)
+        body = request.body
+        self.body = body.decode("utf-8") if isinstance(body, bytes) else body
+        self.kwargs = kwargs
+        self.form = parse_qs(self.body) if self.body and "=" in self.body and not self.body.startswith("{") else {}
+        self.response_headers = {}
+
+
+class FakeTransport(BaseAdapter):
+    """A requests adapter answering from scripted routes, keyed by method and URL without the query.
+
+    A route answers with its scripted responses in order and repeats the last one. A request to any
+    other URL is recorded in `unexpected`, raises, and fails the test at teardown.
+    """
+
+    def __init__(self):
+        super(FakeTransport, self).__init__()
+        self.routes = {}
+        self.calls = []
+        self.unexpected = []
+
+    def mount(self, session):
+        session.mount("https://", self)
+        session.mount("http://", self)
+        return session
+
+    def add(self, method, url, status=200, body=None, headers=None, text=None, raises=None):
+        """Script one answer; body is sent as JSON, text as it is, raises is an exception to raise instead."""
+        answer = dict(status=status, body=body, headers=dict(headers or {}), text=text, raises=raises)
+        self.routes.setdefault((method, url), []).append(answer)
+        return self
+
+    def add_error(self, method, url, status, code, message="", headers=None, inner=None):
+        """Script a Graph error envelope."""
+        error = {"code": code, "message": message or code}
+        if inner is not None:
+            error["innerError"] = inner
+        return self.add(method, url, status=status, body={"error": error}, headers=headers)
+
+    def requests_to(self, method=None, path=None):
+        return [c for c in self.calls if (method is None or c.method == method) and (path is None or c.path == path)]
+
+    def send(self, request, **kwargs):
+        call = Call(request, kwargs)
+        self.calls.append(call)
+        key = (request.method, request.url.split("?", 1)[0])
+        queue = self.routes.get(key)
+        if not queue:
+            self.unexpected.append(key)
+            raise AssertionError("no scripted answer for %s %s" % key)
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if answer["raises"] is not None:
+            raise answer["raises"]
+
+        response = requests.Response()
+        response.request = request
+        response.url = request.url
+        response.status_code = answer["status"]
+        response.reason = "Scripted"
+        response.encoding = "utf-8"
+        headers = CaseInsensitiveDict({"request-id": str(uuid.uuid4())})
+        if answer["body"] is not None:
+            headers["Content-Type"] = "application/json"
+            response._content = json.dumps(answer["body"]).encode("utf-8")
+        else:
+            response._content = (answer["text"] or "").encode("utf-8")
+        headers.update(answer["headers"])
+        response.headers = headers
+        call.response_headers = headers
+        return response
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def transport():
+    """A fresh fake transport for one test; it fails the test if anything unscripted was requested."""
+    fake = FakeTransport()
+    yield fake
+    assert not fake.unexpected, "requests nobody scripted: %r" % fake.unexpected
+
+
+@pytest.fixture
+def identity(transport):
+    """A fake sign-in endpoint at LOGIN for a tenant; returns a function that scripts it.
+
+    The authority is custom, so msal asks only for the tenant's OpenID configuration and the token.
+    """
+
+    def script(tenant="contoso.onmicrosoft.com", token_answers=None):
+        base = "%s/%s" % (LOGIN, tenant)
+        transport.add(
+            "GET",
+            base + "/v2.0/.well-known/openid-configuration",
+            body={
+                "issuer": base + "/v2.0",
+                "authorization_endpoint": base + "/oauth2/v2.0/authorize",
+                "token_endpoint": base + "/oauth2/v2.0/token",
+            },
+        )
+        for answer in token_answers or [
+            dict(body={"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600})
+        ]:
+            transport.add("POST", base + "/oauth2/v2.0/token", **answer)
+        return base + "/oauth2/v2.0/token"
+
+    return script

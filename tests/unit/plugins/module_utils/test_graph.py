@@ -1,0 +1,622 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the graphops.directory collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import email.utils
+import pathlib
+import uuid
+from urllib.parse import unquote
+
+import pytest
+import requests
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.graphops.directory.plugins.module_utils import _graph
+from ansible_collections.graphops.directory.plugins.module_utils._auth import ConnectionSettings
+from ansible_collections.graphops.directory.plugins.module_utils._graph import (
+    GraphClient,
+    GraphError,
+    VerifyingSession,
+    error_from_body,
+    parse_retry_after,
+    quote_segment,
+    retry_delay,
+)
+
+GRAPH = "https://graph.example.test"
+ITEMS = GRAPH + "/v1.0/directory/deletedItems/microsoft.graph.user"
+ITEM = GRAPH + "/v1.0/directory/deletedItems/6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
+ITEM_PATH = "/directory/deletedItems/6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
+GALAXY = pathlib.Path(__file__).resolve().parents[4] / "galaxy.yml"
+
+# The autouse network guard and environment fixtures hold nothing an example could change.
+pure = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+class FakeCredential:
+    """Hands out token-1, then token-2 after a refresh, and counts what it was asked."""
+
+    name = "fake"
+
+    def __init__(self, can_refresh=True):
+        self.can_refresh = can_refresh
+        self.issued = 0
+        self.refreshes = 0
+
+    def get_token(self, force_refresh=False):
+        if force_refresh:
+            self.refreshes += 1
+        if force_refresh or not self.issued:
+            self.issued += 1
+        return "token-%d" % self.issued
+
+
+class Harness:
+    """A GraphClient on a fake transport, with its credential, waits and log lines."""
+
+    def __init__(self, params, transport, credential, max_retries):
+        self.settings = ConnectionSettings(params)
+        self.credential = credential
+        self.sleeps = []
+        self.logged = []
+        session = transport.mount(VerifyingSession(verify=self.settings.verify, timeout=self.settings.timeout))
+        self.client = GraphClient(
+            self.settings,
+            credential,
+            session,
+            log=self.logged.append,
+            max_retries=max_retries,
+            sleep=self.sleeps.append,
+        )
+
+
+@pytest.fixture
+def graph(graph_params, transport):
+    def make(credential=None, max_retries=5, **options):
+        params = graph_params(graph_endpoint=GRAPH, **options)
+        return Harness(params, transport, credential or FakeCredential(), max_retries)
+
+    return make
+
+
+# --- Retry-After and backoff -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header, seconds",
+    [("5", 5.0), (" 12 ", 12.0), ("0", 0.0), ("1.5", 1.5), ("-3", 0.0), (None, None), ("", None), ("soon", None)],
+)
+def test_retry_after_in_seconds_or_garbage(header, seconds):
+    assert parse_retry_after(header) == seconds
+
+
+def test_retry_after_as_an_http_date():
+    now = 1700000000.0
+
+    assert parse_retry_after(email.utils.formatdate(now + 30, usegmt=True), now=now) == 30.0
+    assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now=now) == 0.0
+
+
+@pure
+@given(st.integers(min_value=0, max_value=10**6))
+def test_any_whole_number_of_seconds_is_read_back(seconds):
+    assert parse_retry_after(str(seconds)) == seconds
+
+
+@pure
+@given(st.integers(min_value=0, max_value=7 * 86400))
+def test_any_http_date_ahead_is_read_as_the_seconds_until_then(ahead):
+    now = 1700000000.0
+
+    assert parse_retry_after(email.utils.formatdate(now + ahead, usegmt=True), now=now) == ahead
+
+
+@pytest.mark.parametrize("retry_after, wait", [(0, 1), (0.2, 1), (1, 1), (7, 7), (60, 60), (3600, 60)])
+def test_retry_after_is_clamped_to_one_to_sixty_seconds(retry_after, wait):
+    assert retry_delay(1, retry_after) == wait
+
+
+@pure
+@given(st.integers(min_value=1, max_value=30), st.floats(min_value=0, max_value=1e9))
+def test_retry_after_wins_over_backoff_within_the_clamp(attempt, retry_after):
+    assert retry_delay(attempt, retry_after) == min(60, max(1, retry_after))
+
+
+@pure
+@given(st.integers(min_value=1, max_value=200))
+def test_backoff_doubles_per_attempt_with_jitter_and_a_sixty_second_cap(attempt):
+    base = min(60, 2 ** (attempt - 1))
+
+    assert base / 2.0 <= retry_delay(attempt) <= base
+
+
+def test_backoff_jitter_spans_the_upper_half_of_the_base(monkeypatch):
+    monkeypatch.setattr(_graph.random, "uniform", lambda low, high: low)
+    assert [retry_delay(attempt) for attempt in (1, 2, 3, 8)] == [0.5, 1.0, 2.0, 30.0]
+
+    monkeypatch.setattr(_graph.random, "uniform", lambda low, high: high)
+    assert [retry_delay(attempt) for attempt in (1, 2, 3, 8)] == [1.0, 2.0, 4.0, 60.0]
+
+
+def test_backoff_is_jittered():
+    assert len(set(retry_delay(5) for dummy in range(50))) > 1
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def test_error_envelope_keeps_status_code_message_and_request_ids():
+    body = {
+        "error": {
+            "code": "Authorization_RequestDenied",
+            "message": "Insufficient privileges to complete the operation.",
+            "innerError": {"request-id": "inner-request", "client-request-id": "inner-client"},
+        }
+    }
+
+    error = error_from_body(403, body, {"request-id": "header-request"}, "fallback")
+
+    assert error.status == 403
+    assert error.error_code == "Authorization_RequestDenied"
+    assert error.message == "Insufficient privileges to complete the operation."
+    assert error.request_id == "header-request"
+    assert error.client_request_id == "inner-client"
+    assert error.kind == "graph"
+
+
+@pytest.mark.parametrize("inner_key", ["innerError", "innererror"])
+def test_error_request_id_comes_from_the_inner_error_without_a_header(inner_key):
+    body = {"error": {"code": "Request_ResourceNotFound", "message": "gone", inner_key: {"request-id": "inner"}}}
+
+    assert error_from_body(404, body, {}, "fallback").request_id == "inner"
+
+
+@pytest.mark.parametrize("body", [None, [], "upstream error", {"error": "text"}, {"error": {"code": "Busy"}}])
+def test_an_error_body_without_a_message_keeps_the_fallback(body):
+    error = error_from_body(502, body, {"request-id": "r-1"}, "Graph answered GET /x with HTTP 502")
+
+    assert error.message == "Graph answered GET /x with HTTP 502"
+    assert error.status == 502
+    assert error.request_id == "r-1"
+
+
+def test_graph_error_text_carries_status_code_and_request_id():
+    error = GraphError(
+        "Insufficient privileges", status=403, error_code="Authorization_RequestDenied", request_id="r-9"
+    )
+
+    text = str(error)
+    assert "Insufficient privileges" in text
+    assert "HTTP 403" in text
+    assert "Authorization_RequestDenied" in text
+    assert "r-9" in text
+    assert error.to_result() == dict(
+        status=403,
+        error_code="Authorization_RequestDenied",
+        request_id="r-9",
+        client_request_id=None,
+        error_kind="graph",
+    )
+
+
+def test_graph_error_text_without_details_is_the_message():
+    assert str(GraphError("Could not connect")) == "Could not connect"
+
+
+# --- the session: CA, timeout and User-Agent on every request --------------------------------
+
+
+@pytest.fixture
+def machine_bundle(monkeypatch, tmp_path):
+    """The machine points requests at its own CA bundle, as CI machines do."""
+    bundle = str(tmp_path / "machine-bundle.pem")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", bundle)
+    monkeypatch.setenv("CURL_CA_BUNDLE", bundle)
+    return bundle
+
+
+def test_the_ca_of_the_task_wins_over_requests_ca_bundle(transport, machine_bundle, tmp_path):
+    ca = str(tmp_path / "private-ca.pem")
+    transport.add("GET", ITEMS)
+    session = transport.mount(VerifyingSession(verify=ca, timeout=30))
+
+    session.get(ITEMS)
+
+    assert transport.calls[0].kwargs["verify"] == ca
+
+
+def test_validate_certs_false_wins_over_requests_ca_bundle(transport, machine_bundle):
+    transport.add("GET", ITEMS)
+    session = transport.mount(VerifyingSession(verify=False, timeout=30))
+
+    session.get(ITEMS)
+
+    assert transport.calls[0].kwargs["verify"] is False
+
+
+def test_without_a_ca_path_the_machine_bundle_applies(transport, machine_bundle):
+    transport.add("GET", ITEMS)
+    session = transport.mount(VerifyingSession(verify=True, timeout=30))
+
+    session.get(ITEMS)
+
+    assert transport.calls[0].kwargs["verify"] == machine_bundle
+
+
+def test_every_request_gets_the_timeout_unless_it_sets_one(transport):
+    transport.add("GET", ITEMS)
+    session = transport.mount(VerifyingSession(verify=True, timeout=12))
+
+    session.get(ITEMS)
+    session.get(ITEMS, timeout=3)
+
+    assert [call.kwargs["timeout"] for call in transport.calls] == [12, 3]
+
+
+def test_user_agent_names_the_collection_and_its_version(transport, graph):
+    version = yaml.safe_load(GALAXY.read_text())["version"]
+    transport.add("GET", ITEM, body={"id": "x"})
+
+    graph().client.request("GET", ITEM_PATH)
+
+    assert transport.calls[0].headers["User-Agent"] == "graphops.directory/%s" % version
+
+
+# --- GraphClient -----------------------------------------------------------------------------
+
+
+def test_a_request_carries_the_token_and_returns_body_and_request_id(transport, graph):
+    transport.add("GET", ITEM, body={"id": "x", "displayName": "Adele"}, headers={"request-id": "req-1"})
+
+    response = graph().client.request("GET", ITEM_PATH)
+
+    assert response.status == 200
+    assert response.body == {"id": "x", "displayName": "Adele"}
+    assert response.request_id == "req-1"
+    call = transport.calls[0]
+    assert call.url == ITEM
+    assert call.headers["Authorization"] == "Bearer token-1"
+    assert call.headers["Accept"] == "application/json"
+    assert uuid.UUID(call.headers["client-request-id"]).version == 4
+
+
+def test_api_version_is_part_of_every_url(transport, graph):
+    transport.add("GET", GRAPH + "/beta" + ITEM_PATH, body={})
+
+    graph(api_version="beta").client.request("GET", ITEM_PATH)
+
+    assert transport.calls[0].path == "/beta" + ITEM_PATH
+
+
+def test_a_body_is_sent_as_json(transport, graph):
+    url = ITEM + "/restore"
+    transport.add("POST", url, body={"id": "x"})
+
+    graph().client.request("POST", ITEM_PATH + "/restore", body={"autoReconcileProxyConflict": True})
+
+    assert transport.calls[0].headers["Content-Type"] == "application/json"
+    assert transport.calls[0].body == '{"autoReconcileProxyConflict": true}'
+
+
+def test_a_no_content_answer_has_an_empty_body(transport, graph):
+    transport.add("DELETE", ITEM, status=204)
+
+    response = graph().client.request("DELETE", ITEM_PATH, ok=(204,))
+
+    assert response.status == 204
+    assert response.body == {}
+
+
+def test_a_success_that_is_not_json_is_an_error(transport, graph):
+    transport.add("GET", ITEM, text="<html>proxy login</html>", headers={"Content-Type": "text/html"})
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.request("GET", ITEM_PATH)
+
+    assert caught.value.status == 200
+    assert "not JSON" in str(caught.value)
+
+
+def test_each_request_and_each_retry_has_a_fresh_client_request_id(transport, graph):
+    transport.add("GET", ITEM, status=503, headers={"Retry-After": "1"})
+    transport.add("GET", ITEM, status=503, headers={"Retry-After": "1"})
+    transport.add("GET", ITEM, body={})
+    client = graph().client
+
+    client.request("GET", ITEM_PATH)
+    client.request("GET", ITEM_PATH)
+
+    ids = [call.headers["client-request-id"] for call in transport.calls]
+    assert len(ids) == 4
+    assert len(set(ids)) == 4
+    assert all(uuid.UUID(value).version == 4 for value in ids)
+
+
+@pytest.mark.parametrize("status", [429, 503, 504])
+def test_throttling_and_unavailability_are_retried_after_retry_after(transport, graph, status):
+    transport.add_error("GET", ITEM, status, "TooManyRequests", headers={"Retry-After": "7", "request-id": "r-1"})
+    transport.add("GET", ITEM, body={"id": "x"})
+    harness = graph()
+
+    response = harness.client.request("GET", ITEM_PATH)
+
+    assert response.body == {"id": "x"}
+    assert len(transport.calls) == 2
+    assert harness.sleeps == [7]
+    assert len(harness.logged) == 1
+    assert "HTTP %d" % status in harness.logged[0]
+    assert "r-1" in harness.logged[0]
+
+
+def test_retry_after_as_a_date_is_honoured(transport, graph, monkeypatch):
+    now = 1700000000.0
+    monkeypatch.setattr(_graph.time, "time", lambda: now)
+    transport.add("GET", ITEM, status=429, headers={"Retry-After": email.utils.formatdate(now + 20, usegmt=True)})
+    transport.add("GET", ITEM, body={})
+    harness = graph()
+
+    harness.client.request("GET", ITEM_PATH)
+
+    assert harness.sleeps == [20]
+
+
+def test_a_long_retry_after_is_capped(transport, graph):
+    transport.add("GET", ITEM, status=429, headers={"Retry-After": "3600"})
+    transport.add("GET", ITEM, body={})
+    harness = graph()
+
+    harness.client.request("GET", ITEM_PATH)
+
+    assert harness.sleeps == [60]
+
+
+def test_without_retry_after_the_client_backs_off(transport, graph):
+    transport.add("GET", ITEM, status=503)
+    transport.add("GET", ITEM, status=503)
+    transport.add("GET", ITEM, status=503)
+    transport.add("GET", ITEM, body={})
+    harness = graph()
+
+    harness.client.request("GET", ITEM_PATH)
+
+    assert len(harness.sleeps) == 3
+    for attempt, wait in enumerate(harness.sleeps, start=1):
+        assert 2 ** (attempt - 1) / 2.0 <= wait <= 2 ** (attempt - 1)
+
+
+def test_the_client_gives_up_after_max_retries(transport, graph):
+    transport.add_error("GET", ITEM, 429, "TooManyRequests", "Too many requests", headers={"Retry-After": "2"})
+    harness = graph(max_retries=3)
+
+    with pytest.raises(GraphError) as caught:
+        harness.client.request("GET", ITEM_PATH)
+
+    assert len(transport.calls) == 4
+    assert harness.sleeps == [2, 2, 2]
+    assert caught.value.status == 429
+    assert caught.value.error_code == "TooManyRequests"
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 409, 500, 502])
+def test_other_failures_are_not_retried(transport, graph, status):
+    transport.add_error("GET", ITEM, status, "SomeCode", headers={"request-id": "r-5"})
+    harness = graph()
+
+    with pytest.raises(GraphError) as caught:
+        harness.client.request("GET", ITEM_PATH)
+
+    assert len(transport.calls) == 1
+    assert harness.sleeps == []
+    assert (caught.value.status, caught.value.error_code, caught.value.request_id) == (status, "SomeCode", "r-5")
+
+
+def test_a_refused_token_is_refreshed_once(transport, graph):
+    transport.add_error("GET", ITEM, 401, "InvalidAuthenticationToken", "Access token has expired.")
+    transport.add("GET", ITEM, body={"id": "x"})
+    harness = graph()
+
+    assert harness.client.request("GET", ITEM_PATH).body == {"id": "x"}
+
+    assert [call.headers["Authorization"] for call in transport.calls] == ["Bearer token-1", "Bearer token-2"]
+    assert harness.credential.refreshes == 1
+    assert "InvalidAuthenticationToken" in harness.logged[0]
+
+
+def test_a_token_refused_twice_fails(transport, graph):
+    transport.add_error("GET", ITEM, 401, "InvalidAuthenticationToken", "Access token validation failure.")
+    harness = graph()
+
+    with pytest.raises(GraphError) as caught:
+        harness.client.request("GET", ITEM_PATH)
+
+    assert caught.value.status == 401
+    assert len(transport.calls) == 2
+    assert harness.credential.refreshes == 1
+
+
+def test_a_given_access_token_is_not_refreshed(transport, graph):
+    transport.add_error("GET", ITEM, 401, "InvalidAuthenticationToken")
+    harness = graph(credential=FakeCredential(can_refresh=False))
+
+    with pytest.raises(GraphError):
+        harness.client.request("GET", ITEM_PATH)
+
+    assert len(transport.calls) == 1
+    assert harness.credential.refreshes == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://attacker.example.test/v1.0/directory/deletedItems",
+        "http://graph.example.test/v1.0/directory/deletedItems",
+        "https://graph.example.test:8443/v1.0/directory/deletedItems",
+        "https://graph.example.test@attacker.example.test/v1.0/directory/deletedItems",
+        "https://graph.example.test.attacker.example.test/v1.0/directory/deletedItems",
+    ],
+)
+def test_a_url_to_another_host_is_refused_before_anything_is_sent(transport, graph, url):
+    harness = graph()
+
+    with pytest.raises(GraphError) as caught:
+        harness.client.request("GET", url=url)
+
+    assert caught.value.kind == "foreign_host"
+    assert GRAPH in str(caught.value)
+    assert transport.calls == []
+    assert harness.credential.issued == 0
+
+
+def test_the_graph_host_is_matched_without_regard_to_case(transport, graph):
+    transport.add("GET", ITEM, body={})
+
+    graph().client.request("GET", url=ITEM.replace("graph.example.test", "GRAPH.Example.TEST"))
+
+    assert len(transport.calls) == 1
+
+
+def test_iterate_follows_every_next_link(transport, graph):
+    first = {"value": [{"id": "a"}, {"id": "b"}], "@odata.nextLink": ITEMS + "?$skiptoken=page2"}
+    second = {"value": [{"id": "c"}], "@odata.nextLink": ITEMS + "?$skiptoken=page3"}
+    third = {"value": [{"id": "d"}]}
+    for page in (first, second, third):
+        transport.add("GET", ITEMS, body=page)
+    headers = {"ConsistencyLevel": "eventual"}
+
+    items = list(graph().client.iterate("/directory/deletedItems/microsoft.graph.user", {"$top": 2}, headers))
+
+    assert [item["id"] for item in items] == ["a", "b", "c", "d"]
+    assert [call.query for call in transport.calls] == [
+        {"$top": ["2"]},
+        {"$skiptoken": ["page2"]},
+        {"$skiptoken": ["page3"]},
+    ]
+    assert all(call.headers["ConsistencyLevel"] == "eventual" for call in transport.calls)
+
+
+def test_iterate_refuses_a_next_link_to_another_host(transport, graph):
+    stolen = "https://attacker.example.test/v1.0/directory/deletedItems?$skiptoken=x"
+    transport.add("GET", ITEMS, body={"value": [{"id": "a"}], "@odata.nextLink": stolen})
+    seen = []
+
+    with pytest.raises(GraphError) as caught:
+        for item in graph().client.iterate("/directory/deletedItems/microsoft.graph.user"):
+            seen.append(item["id"])
+
+    assert caught.value.kind == "foreign_host"
+    assert seen == ["a"]
+    assert [call.origin for call in transport.calls] == [GRAPH]
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed(transport, graph, status):
+    transport.add("GET", ITEM, status=status, headers={"Location": GRAPH + "/v1.0/elsewhere", "request-id": "r-3"})
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.request("GET", ITEM_PATH)
+
+    assert caught.value.kind == "redirect"
+    assert caught.value.status == status
+    assert caught.value.request_id == "r-3"
+    assert len(transport.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "failure, kind",
+    [
+        (requests.exceptions.SSLError("certificate verify failed"), "tls"),
+        (requests.exceptions.ProxyError("407 Proxy Authentication Required"), "proxy"),
+        (requests.exceptions.ConnectTimeout("connect timed out"), "timeout"),
+        (requests.exceptions.ReadTimeout("read timed out"), "timeout"),
+        (requests.exceptions.ConnectionError("connection refused"), "connection"),
+    ],
+)
+def test_transport_failures_are_named_for_what_they_are(transport, graph, failure, kind):
+    transport.add("GET", ITEM, raises=failure)
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.request("GET", ITEM_PATH)
+
+    assert caught.value.kind == kind
+    assert GRAPH in str(caught.value)
+    assert "token-1" not in str(caught.value)
+    assert len(transport.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        dict(status=502, text="<html>Bad Gateway</html>", headers={"Content-Type": "text/html"}),
+        dict(status=403, body={"error": {"code": "Authorization_RequestDenied", "message": "Insufficient"}}),
+        dict(status=302, headers={"Location": GRAPH + "/v1.0/elsewhere"}),
+        dict(raises=requests.exceptions.ReadTimeout("read timed out")),
+    ],
+)
+def test_a_failure_carries_the_client_request_id_it_was_sent_with(transport, graph, answer):
+    transport.add("GET", ITEM, **answer)
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.request("GET", ITEM_PATH)
+
+    assert caught.value.client_request_id == transport.calls[0].headers["client-request-id"]
+
+
+def test_get_optional_turns_not_found_into_none(transport, graph):
+    transport.add_error("GET", ITEM, 404, "Request_ResourceNotFound")
+
+    assert graph().client.get_optional(ITEM_PATH) is None
+
+
+def test_get_optional_still_raises_other_failures(transport, graph):
+    transport.add_error("GET", ITEM, 403, "Authorization_RequestDenied")
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.get_optional(ITEM_PATH)
+
+    assert caught.value.status == 403
+
+
+# --- path segments ---------------------------------------------------------------------------
+
+
+@pure
+@given(st.text())
+def test_any_text_quotes_to_exactly_one_path_segment(value):
+    segment = quote_segment(value)
+
+    assert "/" not in segment
+    assert "?" not in segment
+    assert "#" not in segment
+    assert unquote(segment) == value
+
+
+@pure
+@given(st.text(min_size=1))
+def test_a_quoted_segment_stays_one_segment_in_the_url_requests_sends(value):
+    # "." and ".." are dot-segments that requests removes however they are quoted.
+    assume(value not in (".", ".."))
+    prefix = GRAPH + "/v1.0/directory/deletedItems/"
+
+    url = requests.Request("GET", prefix + quote_segment(value)).prepare().url
+
+    assert url.startswith(prefix)
+    assert unquote(url[len(prefix) :]) == value
+
+
+def test_an_id_with_slashes_stays_inside_its_segment(transport, graph):
+    sneaky = "x/../../users/y?$select=id#z"
+    url = GRAPH + "/v1.0/directory/deletedItems/" + quote_segment(sneaky)
+    transport.add("GET", url, body={})
+
+    graph().client.request("GET", "/directory/deletedItems/%s" % quote_segment(sneaky))
+
+    assert transport.calls[0].path.startswith("/v1.0/directory/deletedItems/")
+    assert unquote(transport.calls[0].path.rsplit("/", 1)[1]) == sneaky
+    assert transport.calls[0].query == {}

@@ -1,0 +1,402 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the graphops.directory collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+import requests
+from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as common_warnings
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.graphops.directory.plugins.modules import graph_deleted_item
+
+GRAPH = "https://graph.example.test"
+LOGIN = "https://login.example.test"
+TENANT = "contoso.onmicrosoft.com"
+ID = "6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
+IN_BIN = GRAPH + "/v1.0/directory/deletedItems/" + ID
+LIVE = GRAPH + "/v1.0/directoryObjects/" + ID
+TOKEN = "given-access-token-value"
+
+DELETED_USER = {
+    "@odata.context": GRAPH + "/v1.0/$metadata#directoryObjects/$entity",
+    "@odata.type": "#microsoft.graph.user",
+    "id": ID,
+    "displayName": "Adele Vance",
+    "deletedDateTime": "2026-11-20T08:00:00Z",
+    "userPrincipalName": ID.replace("-", "") + "AdeleV@contoso.onmicrosoft.com",
+    "mail": "AdeleV@contoso.com",
+}
+DELETED_GROUP = {"@odata.type": "#microsoft.graph.group", "id": ID, "displayName": "Sales", "groupTypes": ["Unified"]}
+DELETED_UNIT = {"@odata.type": "#microsoft.graph.administrativeUnit", "id": ID, "displayName": "Seattle"}
+
+
+class Task:
+    """Runs graph_deleted_item.main() as Ansible would, against the fake transport, and reads its result."""
+
+    def __init__(self, monkeypatch, capsys, transport):
+        self.capsys = capsys
+        self.transport = transport
+        self.logged = []
+        self.sleeps = []
+        monkeypatch.setattr(basic.AnsibleModule, "log", lambda module, msg, log_args=None: self.logged.append(msg))
+        monkeypatch.setattr(common_warnings, "_global_warnings", {})
+        monkeypatch.setattr(common_warnings, "_global_deprecations", {})
+
+        real_connect = graph_deleted_item.connect
+
+        def connect_to_fake_graph(module):
+            client = real_connect(module)
+            transport.mount(client.session)
+            client.sleep = self.sleeps.append
+            return client
+
+        monkeypatch.setattr(graph_deleted_item, "connect", connect_to_fake_graph)
+
+    def __call__(self, check_mode=False, diff=False, **args):
+        task = dict(access_token=TOKEN, graph_endpoint=GRAPH, authority_host=LOGIN)
+        task.update(args)
+        task = dict((name, value) for name, value in task.items() if value is not None)
+        if check_mode:
+            task["_ansible_check_mode"] = True
+        if diff:
+            task["_ansible_diff"] = True
+
+        with patch_module_args(task):
+            with pytest.raises(SystemExit) as caught:
+                graph_deleted_item.main()
+
+        self.output = self.capsys.readouterr().out
+        result = json.loads(self.output.strip().splitlines()[-1])
+        assert caught.value.code == (1 if result.get("failed") else 0)
+        return result
+
+    def sent(self, method, url):
+        return [call for call in self.transport.calls if call.method == method and call.url == url]
+
+
+@pytest.fixture
+def run(monkeypatch, capsys, transport):
+    return Task(monkeypatch, capsys, transport)
+
+
+def not_in_bin(transport, **headers):
+    transport.add_error("GET", IN_BIN, 404, "Request_ResourceNotFound", headers=headers)
+
+
+def only_entry(result):
+    assert len(result["deleted_items"]) == 1
+    return result["deleted_items"][0]
+
+
+# --- the recycle bin as the user sees it -----------------------------------------------------
+
+
+def test_an_id_that_is_nowhere_is_reported_not_found_and_nothing_changes(run, transport):
+    not_in_bin(transport, **{"request-id": "lookup-1"})
+    transport.add_error("GET", LIVE, 404, "Request_ResourceNotFound")
+
+    result = run(id=ID)
+
+    assert result["changed"] is False
+    assert "failed" not in result
+    entry = only_entry(result)
+    assert entry["outcome"] == "not_found"
+    assert entry["id"] == ID
+    assert entry["object_type"] is None
+    assert entry["request_id"] == "lookup-1"
+    assert result["summary"] == dict(matched=1, purged=0, restored=0, skipped=0, failed=0, unchanged=1)
+    assert run.sent("DELETE", IN_BIN) == []
+
+
+def test_an_item_in_the_bin_is_purged(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add("DELETE", IN_BIN, status=204, headers={"request-id": "purge-1"})
+
+    result = run(id=ID, object_type="user")
+
+    assert result["changed"] is True
+    entry = only_entry(result)
+    assert entry["outcome"] == "purged"
+    assert entry["object_type"] == "user"
+    assert entry["display_name"] == "Adele Vance"
+    assert entry["deleted_date_time"] == "2026-11-20T08:00:00Z"
+    assert entry["user_principal_name"] == DELETED_USER["userPrincipalName"]
+    assert entry["request_id"] == "purge-1"
+    assert not any(key.startswith("@") for key in entry)
+    assert result["summary"] == dict(matched=1, purged=1, restored=0, skipped=0, failed=0, unchanged=0)
+    deletes = run.sent("DELETE", IN_BIN)
+    assert len(deletes) == 1
+    assert deletes[0].headers["Authorization"] == "Bearer " + TOKEN
+
+
+def test_check_mode_only_reads_and_reports_what_would_be_purged(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+
+    result = run(check_mode=True, id=ID)
+
+    assert result["changed"] is True
+    entry = only_entry(result)
+    assert entry["outcome"] == "would_purge"
+    assert result["summary"]["purged"] == 1
+    assert [call.method for call in transport.calls] == ["GET"]
+
+
+def test_an_item_of_another_type_fails_and_is_not_purged(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_GROUP)
+
+    result = run(id=ID, object_type="user")
+
+    assert result["failed"] is True
+    assert "deleted group" in result["msg"]
+    assert "not a user" in result["msg"]
+    assert "nothing was purged" in result["msg"]
+    assert only_entry(result)["outcome"] == "failed"
+    assert run.sent("DELETE", IN_BIN) == []
+
+
+def test_a_live_object_fails_naming_it_and_nothing_is_deleted(run, transport):
+    not_in_bin(transport)
+    live_user = dict(DELETED_USER, deletedDateTime=None)
+    transport.add("GET", LIVE, body=live_user, headers={"request-id": "live-1"})
+
+    result = run(id=ID)
+
+    assert result["failed"] is True
+    assert ID in result["msg"]
+    assert "live user" in result["msg"]
+    assert "Adele Vance" in result["msg"]
+    assert "nothing was deleted" in result["msg"]
+    assert result["request_id"] == "live-1"
+    assert [call.method for call in transport.calls] == ["GET", "GET"]
+
+
+def test_without_read_permission_on_live_objects_the_id_is_reported_not_found(run, transport):
+    not_in_bin(transport)
+    transport.add_error("GET", LIVE, 403, "Authorization_RequestDenied", "Insufficient privileges")
+
+    result = run(id=ID)
+
+    assert result["changed"] is False
+    assert only_entry(result)["outcome"] == "not_found"
+    assert any("Cannot tell whether %s is a live object" % ID in line for line in run.logged)
+    assert run.sent("DELETE", IN_BIN) == []
+
+
+def test_an_item_that_leaves_the_bin_before_the_purge_is_not_found(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add_error("DELETE", IN_BIN, 404, "Request_ResourceNotFound", headers={"request-id": "gone-1"})
+
+    result = run(id=ID)
+
+    assert result["changed"] is False
+    assert "failed" not in result
+    entry = only_entry(result)
+    assert entry["outcome"] == "not_found"
+    assert entry["reason"] == "left the recycle bin before the purge"
+    assert entry["request_id"] == "gone-1"
+    assert result["summary"]["unchanged"] == 1
+
+
+def test_administrative_units_are_skipped_because_graph_cannot_purge_them(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_UNIT)
+
+    result = run(id=ID)
+
+    assert result["changed"] is False
+    entry = only_entry(result)
+    assert entry["outcome"] == "skipped"
+    assert "administrative units cannot be purged" in entry["reason"]
+    assert result["summary"]["skipped"] == 1
+    assert run.sent("DELETE", IN_BIN) == []
+
+
+def test_a_graph_failure_reports_status_code_and_request_ids(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add_error(
+        "DELETE",
+        IN_BIN,
+        403,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+        headers={"request-id": "denied-1"},
+    )
+
+    result = run(id=ID)
+
+    assert result["failed"] is True
+    assert "Insufficient privileges to complete the operation." in result["msg"]
+    assert result["status"] == 403
+    assert result["error_code"] == "Authorization_RequestDenied"
+    assert result["request_id"] == "denied-1"
+    assert result["client_request_id"] == run.sent("DELETE", IN_BIN)[0].headers["client-request-id"]
+    assert result["error_kind"] == "graph"
+
+
+def test_a_graph_failure_while_looking_up_is_reported_too(run, transport):
+    transport.add_error("GET", IN_BIN, 400, "Request_BadRequest", "Invalid object identifier")
+
+    result = run(id=ID)
+
+    assert result["failed"] is True
+    assert result["status"] == 400
+    assert result["error_code"] == "Request_BadRequest"
+    assert run.sent("GET", LIVE) == []
+
+
+def test_throttling_during_the_lookup_is_waited_out(run, transport):
+    transport.add_error("GET", IN_BIN, 429, "TooManyRequests", headers={"Retry-After": "3"})
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add("DELETE", IN_BIN, status=204)
+
+    result = run(id=ID)
+
+    assert only_entry(result)["outcome"] == "purged"
+    assert run.sleeps == [3]
+    assert any("HTTP 429" in line for line in run.logged)
+
+
+def test_a_tls_failure_names_ca_path(run, transport):
+    transport.add("GET", IN_BIN, raises=requests.exceptions.SSLError("certificate verify failed"))
+
+    result = run(id=ID)
+
+    assert result["failed"] is True
+    assert result["error_kind"] == "tls"
+    assert "ca_path" in result["msg"]
+
+
+# --- diff ------------------------------------------------------------------------------------
+
+
+def diff_items(result):
+    return result["diff"]["before"]["recycle_bin"], result["diff"]["after"]["recycle_bin"]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_diff_shows_the_item_leaving_the_bin(run, transport, check_mode):
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add("DELETE", IN_BIN, status=204)
+
+    before, after = diff_items(run(check_mode=check_mode, diff=True, id=ID))
+
+    assert before == [
+        {
+            "id": ID,
+            "object_type": "user",
+            "display_name": "Adele Vance",
+            "deleted_date_time": "2026-11-20T08:00:00Z",
+            "user_principal_name": DELETED_USER["userPrincipalName"],
+            "mail": "AdeleV@contoso.com",
+        }
+    ]
+    assert after == []
+
+
+def test_diff_is_empty_when_the_item_is_not_in_the_bin(run, transport):
+    not_in_bin(transport)
+    transport.add_error("GET", LIVE, 404, "Request_ResourceNotFound")
+
+    assert diff_items(run(diff=True, id=ID)) == ([], [])
+
+
+def test_diff_keeps_a_skipped_item_in_the_bin(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_UNIT)
+
+    before, after = diff_items(run(diff=True, id=ID))
+
+    assert before == after
+    assert [item["object_type"] for item in before] == ["administrative_unit"]
+
+
+def test_no_diff_unless_asked(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add("DELETE", IN_BIN, status=204)
+
+    assert "diff" not in run(id=ID)
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad_id", ["Adele Vance", ID + "/../../users", ID + "\n"])
+def test_an_id_that_is_not_an_object_id_fails_before_any_request(run, transport, bad_id):
+    result = run(id=bad_id)
+
+    assert result["failed"] is True
+    assert result["msg"].startswith("id must be an object id")
+    assert transport.calls == []
+
+
+def test_bad_connection_options_fail_before_any_request(run, transport):
+    result = run(id=ID, graph_endpoint="http://graph.example.test")
+
+    assert result["failed"] is True
+    assert result["msg"].startswith("Invalid connection options:")
+    assert "graph_endpoint" in result["msg"]
+    assert transport.calls == []
+
+
+def test_the_access_token_never_appears_in_the_output(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add("DELETE", IN_BIN, status=204)
+
+    run(id=ID)
+
+    assert TOKEN not in run.output
+    assert not any(TOKEN in line for line in run.logged)
+
+
+def test_turning_off_certificate_checks_warns(run, transport):
+    not_in_bin(transport)
+    transport.add_error("GET", LIVE, 404, "Request_ResourceNotFound")
+
+    result = run(id=ID, validate_certs=False)
+
+    assert any("validate_certs" in str(warning) for warning in result["warnings"])
+    assert all(call.kwargs["verify"] is False for call in transport.calls)
+
+
+def test_a_client_secret_from_the_environment_signs_in_and_purges(run, transport, identity, monkeypatch):
+    token_url = identity(tenant=TENANT)
+    monkeypatch.setenv("AZURE_TENANT_ID", TENANT)
+    monkeypatch.setenv("AZURE_CLIENT_ID", "0b5e6f2a-9c43-4d1e-8f7a-3c2b1a0d9e8f")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "environment-secret-value")
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add("DELETE", IN_BIN, status=204)
+
+    result = run(id=ID, access_token=None)
+
+    assert only_entry(result)["outcome"] == "purged"
+    posts = [call for call in transport.calls if call.method == "POST"]
+    assert [call.url for call in posts] == [token_url]
+    assert posts[0].form["client_id"] == ["0b5e6f2a-9c43-4d1e-8f7a-3c2b1a0d9e8f"]
+    assert posts[0].form["scope"] == [GRAPH + "/.default"]
+    assert all(call.headers["Authorization"] == "Bearer token-1" for call in transport.calls if call.origin == GRAPH)
+    assert "environment-secret-value" not in run.output
+
+
+def test_a_refused_sign_in_fails_with_the_aadsts_code_and_sends_nothing_to_graph(run, transport, identity):
+    refusal = {
+        "error": "invalid_client",
+        "error_description": "AADSTS7000215: Invalid client secret provided.",
+        "error_codes": [7000215],
+        "correlation_id": "corr-1",
+    }
+    identity(tenant=TENANT, token_answers=[dict(status=401, body=refusal)])
+
+    result = run(id=ID, access_token=None, tenant_id=TENANT, client_id="c-1", client_secret="wrong-secret-value")
+
+    assert result["failed"] is True
+    assert result["error_code"] == "AADSTS7000215"
+    assert result["error_kind"] == "auth"
+    assert result["request_id"] == "corr-1"
+    assert [call for call in transport.calls if call.origin == GRAPH] == []
+    assert "wrong-secret-value" not in run.output
