@@ -328,9 +328,13 @@ def load_certificate(path, password):
                 "client_certificate_password, or no PEM private key in the file)" % path
             ) from exc
         try:
-            cert = x509.load_pem_x509_certificate(_pem_block(data, b"CERTIFICATE"))
+            certs = [x509.load_pem_x509_certificate(block) for block in _pem_blocks(data, b"CERTIFICATE")]
         except ValueError as exc:
-            raise ValueError("client_certificate_path %s holds no PEM certificate beside the key" % path) from exc
+            raise ValueError("client_certificate_path %s holds a PEM certificate that cannot be read" % path) from exc
+        if not certs:
+            raise ValueError("client_certificate_path %s holds no PEM certificate beside the key" % path)
+        # A PEM file may carry the chain too: the certificate to send is the one that matches the key.
+        cert = next((c for c in certs if _same_public_key(c, key)), certs[0])
     else:
         try:
             key, cert, dummy = pkcs12.load_key_and_certificates(data, secret)
@@ -343,6 +347,8 @@ def load_certificate(path, password):
 
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("client_certificate_path %s: Entra ID needs an RSA key for client assertions" % path)
+    if not _same_public_key(cert, key):
+        raise ValueError("client_certificate_path %s: the certificate does not belong to the private key" % path)
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode("ascii")
@@ -356,3 +362,16 @@ def _pem_block(data, label):
     if not match:
         raise ValueError("no %s block" % label.decode("ascii"))
     return match.group(0)
+
+
+def _pem_blocks(data, label):
+    """Every PEM block labelled exactly `label`, in file order."""
+    pattern = rb"-----BEGIN " + label + rb"-----.*?-----END " + label + rb"-----"
+    return [m.group(0) for m in re.finditer(pattern, data, flags=re.DOTALL)]
+
+
+def _same_public_key(cert, key):
+    try:
+        return cert.public_key().public_numbers() == key.public_key().public_numbers()
+    except AttributeError:
+        return False

@@ -80,7 +80,11 @@ class GraphResponse:
 
 def quote_segment(value):
     """One URL path segment: a value can never add a segment or a query."""
-    return quote(str(value), safe="")
+    quoted = quote(str(value), safe="")
+    if quoted in (".", ".."):
+        # Dot segments would be collapsed by URL normalization and move the request up the path.
+        quoted = quoted.replace(".", "%2E")
+    return quoted
 
 
 def parse_retry_after(value, now=None):
@@ -156,6 +160,11 @@ if HAS_REQUESTS:
 
         def request(self, method, url, *args, **kwargs):
             kwargs.setdefault("verify", self.ca_verify)
+            headers = dict(kwargs.get("headers") or {})
+            if not any(name.lower() == "client-request-id" for name in headers):
+                # Sign-in requests too carry an id that support can trace.
+                headers["client-request-id"] = str(uuid.uuid4())
+            kwargs["headers"] = headers
             if kwargs.get("timeout") is None:
                 kwargs["timeout"] = self.default_timeout
             return super(VerifyingSession, self).request(method, url, *args, **kwargs)

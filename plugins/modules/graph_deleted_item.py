@@ -146,7 +146,8 @@ deleted_items:
       returned: when the item has a mail property
     outcome:
       description:
-        - V(purged), V(would_purge) (check mode), V(not_found) (not in the bin, nothing to do) or V(skipped).
+        - V(purged), V(would_purge) (check mode), V(not_found) (not in the bin, nothing to do), V(skipped)
+          (cannot be purged through Graph) or V(failed) (Graph refused the purge; the task fails).
       type: str
       sample: purged
     reason:
@@ -180,6 +181,14 @@ client_request_id:
   description: On failure, the C(client-request-id) the module sent with the failed request.
   returned: on Graph failure
   type: str
+error_kind:
+  description:
+    - On failure, where it failed. V(graph) is an error answer from Graph, V(auth) a refused sign-in,
+      V(tls), V(proxy), V(timeout) and V(connection) a transport failure before any answer,
+      V(foreign_host) and V(redirect) a link or redirect the module refused to follow.
+  returned: on Graph failure
+  type: str
+  sample: graph
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -238,10 +247,12 @@ def purge(module, client, object_id, object_type):
 
     entry = describe_item(item)
     if object_type and entry["object_type"] != object_type:
+        failed = outcome(entry, "failed", "object_type mismatch", request_id)
         module.fail_json(
             msg="%s is a deleted %s (%s), not a %s as object_type says; nothing was purged"
             % (object_id, entry["object_type"], entry["display_name"], object_type),
-            deleted_items=[outcome(entry, "failed", "object_type mismatch", request_id)],
+            deleted_items=[failed],
+            summary=summarize([failed]),
         )
     if entry["object_type"] == "administrative_unit":
         reason = "administrative units cannot be purged through Graph; Entra ID removes them 30 days after deletion"
@@ -253,6 +264,7 @@ def purge(module, client, object_id, object_type):
         response = client.request("DELETE", "/directory/deletedItems/%s" % quote_segment(object_id), ok=(204,))
     except GraphError as exc:
         if exc.status != 404:
+            exc.entry = outcome(entry, "failed", exc.message, exc.request_id)
             raise
         return outcome(entry, "not_found", "left the recycle bin before the purge", exc.request_id)
     return outcome(entry, "purged", "purged from the recycle bin", response.request_id)
@@ -279,7 +291,9 @@ def main():
     try:
         entry = purge(module, client, module.params["id"], module.params["object_type"])
     except GraphError as exc:
-        fail_on_graph_error(module, exc)
+        # An item Graph refused to purge is reported with the failure; a sign-in failure has no item.
+        entries = [exc.entry] if getattr(exc, "entry", None) else []
+        fail_on_graph_error(module, exc, deleted_items=entries, summary=summarize(entries))
 
     changed = entry["outcome"] in ("purged", "would_purge")
     result = dict(changed=changed, deleted_items=[entry], summary=summarize([entry]))

@@ -95,9 +95,7 @@ class PlaybookRunner:
         path = self.tmp_path / ("play%d.yml" % self.count)
         path.write_text(json.dumps([play], indent=2))
         inventory = self.tmp_path / "inventory.ini"
-        inventory.write_text(
-            "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable
-        )
+        inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
         results_path = self.tmp_path / ("results%d.jsonl" % self.count)
         command = [ANSIBLE_PLAYBOOK, "-i", str(inventory), str(path)]
         if check:

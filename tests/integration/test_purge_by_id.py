@@ -41,9 +41,7 @@ def test_check_mode_with_diff_reports_the_purge_and_sends_no_write(playbook, emu
     assert item["object_type"] == "user"
     assert item["display_name"] == "Alice Archer"
     assert item["user_principal_name"].startswith(ALICE["id"].replace("-", ""))
-    assert result["summary"] == {
-        "matched": 1, "purged": 1, "restored": 0, "skipped": 0, "failed": 0, "unchanged": 0
-    }
+    assert result["summary"] == {"matched": 1, "purged": 1, "restored": 0, "skipped": 0, "failed": 0, "unchanged": 0}
     assert result["diff"]["before"]["recycle_bin"][0]["id"] == ALICE["id"]
     assert result["diff"]["after"]["recycle_bin"] == []
     assert "Alice Archer" in run.stdout
@@ -155,6 +153,8 @@ def test_a_group_purge_refused_by_graph_reports_status_code_and_request_id(playb
     assert result["error_code"] == "Authorization_RequestDenied"
     assert result["request_id"]
     assert "Insufficient privileges" in result["msg"]
+    assert result["deleted_items"][0]["outcome"] == "failed"
+    assert result["summary"]["failed"] == result["summary"]["matched"] == 1
     assert in_bin(emulator, DELETED_GROUP)
 
 

@@ -198,7 +198,7 @@ def test_tls_without_the_emulator_ca_is_a_tls_failure_not_a_not_found(playbook, 
     result = run.result("purge")
     assert result["error_kind"] == "tls"
     assert "TLS verification failed" in result["msg"] and "ca_path" in result["msg"]
-    assert "deleted_items" not in result or result["deleted_items"][0]["outcome"] != "not_found"
+    assert result["deleted_items"] == [] and result["summary"]["matched"] == 0
     assert emulator.requests() == []
     assert in_bin(emulator, ALICE)
 
@@ -241,7 +241,10 @@ def test_every_request_has_a_fresh_client_request_id_and_names_the_collection(pl
     graph = emulator.requests("graph")
     ids = [r["client_request_id"] for r in graph]
     assert len(graph) == 4 and None not in ids and len(set(ids)) == len(ids)
-    assert all(r["user_agent"].startswith("graphops.directory/") for r in emulator.requests())
+    everything = emulator.requests()
+    all_ids = [r["client_request_id"] for r in everything]
+    assert None not in all_ids and len(set(all_ids)) == len(all_ids)
+    assert all(r["user_agent"].startswith("graphops.directory/") for r in everything)
 
 
 def test_a_token_sees_only_its_own_tenant(playbook, emulator):
@@ -259,4 +262,3 @@ def test_secrets_never_reach_the_output_at_any_verbosity(playbook, emulator):
     assert purged(run)
     assert playbook.secret not in run.output
     assert "eyJ" not in run.output
-

@@ -9,7 +9,7 @@ import jwt
 from . import identity
 from .messages import GraphError, Request, Response, format_datetime, json_bytes
 from .odata import Filter, unsupported
-from .store import COLLECTIONS, is_guid, not_found, resource_name, type_of
+from .store import COLLECTIONS, is_guid, not_found, resource_name
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 999
@@ -143,10 +143,13 @@ def authenticate(emulator, request):
         raise invalid_token("IDX14100: JWT is not well formed, there are no dots (.).")
     try:
         claims = jwt.decode(
-            raw, emulator.signing_key.public_key(), algorithms=["RS256"], options={"verify_aud": False, "verify_exp": False}
+            raw,
+            emulator.signing_key.public_key(),
+            algorithms=["RS256"],
+            options={"verify_aud": False, "verify_exp": False},
         )
     except jwt.PyJWTError:
-        raise invalid_token("Access token validation failure.")
+        raise invalid_token("Access token validation failure.") from None
     now = emulator.clock.now().timestamp()
     if claims.get("exp", 0) <= now:
         raise invalid_token("Lifetime validation failed, the token is expired.")
@@ -280,7 +283,7 @@ def restore(emulator, request, caller, version, object_id):
     try:
         body = json.loads(request.body) if request.body.strip() else {}
     except ValueError:
-        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.")
+        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
     new_upn = body.get("newUserPrincipalName")
     reconcile = bool(body.get("autoReconcileProxyConflict"))
     if record.type != "user" and (new_upn is not None or "autoReconcileProxyConflict" in body):
@@ -299,7 +302,7 @@ def user_owned(emulator, request, caller):
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
-        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.")
+        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
     user_id = (body.get("userId") or "").lower()
     kind = (body.get("type") or "").lower()
     if kind not in ("group", "application"):
@@ -308,9 +311,7 @@ def user_owned(emulator, request, caller):
     if not set(ROLES["read"]["group"]) & caller.roles:
         raise denied()
     owned = [
-        r
-        for r in emulator.directory.records(caller.tenant, deleted=True, type_name=kind)
-        if user_id in r.owner_ids
+        r for r in emulator.directory.records(caller.tenant, deleted=True, type_name=kind) if user_id in r.owner_ids
     ][:1000]
     value = [dict(r.obj) for r in owned]
     return ok(request, 200, {"@odata.context": f"{emulator.url}/v1.0/$metadata#directoryObjects", "value": value})
@@ -324,8 +325,16 @@ def list_deleted(emulator, request, caller, version, type_name, cast_segment):
 
 def list_live(emulator, request, caller, version, type_name, segment):
     records = emulator.directory.records(caller.tenant, deleted=False, type_name=type_name)
-    return page(emulator, request, caller, version, records, type_name, f"{emulator.url}/{version}/{segment}",
-                COLLECTIONS[type_name])
+    return page(
+        emulator,
+        request,
+        caller,
+        version,
+        records,
+        type_name,
+        f"{emulator.url}/{version}/{segment}",
+        COLLECTIONS[type_name],
+    )
 
 
 def page(emulator, request, caller, version, records, type_name, base, context_name):
@@ -344,7 +353,9 @@ def page(emulator, request, caller, version, records, type_name, base, context_n
             top = -1
         if not 1 <= top <= MAX_PAGE:
             raise GraphError(
-                400, "Request_BadRequest", f"Invalid page size specified: '{query['$top']}'. Must be between 1 and 999 inclusive."
+                400,
+                "Request_BadRequest",
+                f"Invalid page size specified: '{query['$top']}'. Must be between 1 and 999 inclusive.",
             )
 
     if "$filter" in query:
@@ -397,8 +408,9 @@ def ordered(records, orderby, type_name, advanced):
                 400, "Request_UnsupportedQuery", f"Unsupported sort property '{prop}' for '{resource_name(type_name)}'."
             )
         key = next((k for k in records[0].obj if k.lower() == prop.lower()), prop) if records else prop
-        records = sorted(records, key=lambda r, k=key: (r.obj.get(k) is None, (r.obj.get(k) or "").lower()),
-                         reverse=descending)
+        records = sorted(
+            records, key=lambda r, k=key: (r.obj.get(k) is None, (r.obj.get(k) or "").lower()), reverse=descending
+        )
     return records
 
 
@@ -417,7 +429,7 @@ def decode_skiptoken(token, query):
         raw = token[len("RFNwdAIAAQAAA") :]
         offset, signature = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except (ValueError, TypeError):
-        raise GraphError(400, "Request_BadRequest", "Invalid skip token.")
+        raise GraphError(400, "Request_BadRequest", "Invalid skip token.") from None
     kept = sorted([k, v] for k, v in query.items() if k != "$skiptoken")
     if json.loads(signature) != kept:
         raise GraphError(400, "Request_BadRequest", "The skip token does not match the query it was issued for.")
@@ -470,7 +482,7 @@ def batch(emulator, request, caller, version):
         body = json.loads(request.body or b"{}")
         inner = body["requests"]
     except (ValueError, KeyError, TypeError):
-        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.")
+        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
     if not isinstance(inner, list) or not inner:
         raise GraphError(400, "BadRequest", "Invalid batch payload format.")
     if len(inner) > 20:
@@ -484,7 +496,7 @@ def batch(emulator, request, caller, version):
     for item in inner:
         url = str(item.get("url") or "")
         path = url if url.startswith("/") else "/" + url
-        path_only, _, query = path.partition("?")
+        path_only, dummy, query = path.partition("?")
         from urllib.parse import parse_qsl
 
         headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
@@ -503,7 +515,9 @@ def batch(emulator, request, caller, version):
         sub.meta["host"] = request.meta.get("host")
         sub.meta["batch_of"] = request.meta["request_id"]
         response = emulator.handle(sub)
-        inner_headers = {k: v for k, v in response.headers.items() if k.lower() in ("content-type", "retry-after", "location")}
+        inner_headers = {
+            k: v for k, v in response.headers.items() if k.lower() in ("content-type", "retry-after", "location")
+        }
         entry = {"id": sub.batch_request_id, "status": response.status, "headers": inner_headers}
         if response.body:
             entry["body"] = json.loads(response.body)

@@ -212,8 +212,7 @@ def authenticate_client(emulator, tenant, app, form):
             400,
             "invalid_request",
             50027,
-            "Invalid JWT token. The client_assertion_type must be "
-            f"'{ASSERTION_TYPE}'.",
+            f"Invalid JWT token. The client_assertion_type must be '{ASSERTION_TYPE}'.",
         )
     check_assertion(emulator, tenant, app, assertion)
 
@@ -230,7 +229,7 @@ def check_assertion(emulator, tenant, app, assertion):
     try:
         header = jwt.get_unverified_header(assertion)
     except jwt.PyJWTError:
-        raise IdentityError(400, "invalid_request", 50027, "Invalid JWT token. Token format not valid.")
+        raise IdentityError(400, "invalid_request", 50027, "Invalid JWT token. Token format not valid.") from None
     kind, thumbprint = _thumbprint(header)
     certificate = None
     for candidate in app.certificates:
@@ -259,7 +258,7 @@ def check_assertion(emulator, tenant, app, assertion):
     except jwt.ExpiredSignatureError:
         raise IdentityError(
             401, "invalid_client", 700024, "Client assertion is not within its valid time range."
-        )
+        ) from None
     except jwt.InvalidAudienceError:
         raise IdentityError(
             401,
@@ -267,11 +266,11 @@ def check_assertion(emulator, tenant, app, assertion):
             700021,
             f"Client assertion application identifier doesn't match 'client_id' parameter, or its audience is not "
             f"the token endpoint '{token_endpoint}'.",
-        )
+        ) from None
     except jwt.InvalidSignatureError:
-        raise IdentityError(401, "invalid_client", 700027, "Client assertion contains an invalid signature.")
+        raise IdentityError(401, "invalid_client", 700027, "Client assertion contains an invalid signature.") from None
     except jwt.PyJWTError as exc:
-        raise IdentityError(400, "invalid_request", 50027, f"Invalid JWT token. {exc}")
+        raise IdentityError(400, "invalid_request", 50027, f"Invalid JWT token. {exc}") from None
     if (claims.get("iss") or "").lower() != app.client_id or (claims.get("sub") or "").lower() != app.client_id:
         raise IdentityError(
             401,

@@ -129,11 +129,21 @@ class Emulator:
             self._log.append(entry)
 
     def describe(self):
+        with self.lock:
+            return self._describe()
+
+    def _describe(self):
         return {
             "url": self.url,
             "ca_path": self.ca_path,
             "tenants": [
-                {"id": t.id, "domain": t.domain, "apps": [a.client_id for a in t.apps.values()]}
+                {
+                    "id": t.id,
+                    "domain": t.domain,
+                    "apps": [a.client_id for a in t.apps.values()],
+                    "deleted_items": sum(1 for r in t.records.values() if r.deleted),
+                    "live_objects": sum(1 for r in t.records.values() if not r.deleted),
+                }
                 for t in self.directory.tenants.values()
             ],
         }
@@ -198,7 +208,15 @@ def graph_json(status, payload, request_id, client_request_id):
         "request-id": request_id,
         "client-request-id": client_request_id or request_id,
         "x-ms-ags-diagnostic": json.dumps(
-            {"ServerInfo": {"DataCenter": "Loopback", "Slice": "E", "Ring": "0", "ScaleUnit": "000", "RoleInstance": "EMU"}}
+            {
+                "ServerInfo": {
+                    "DataCenter": "Loopback",
+                    "Slice": "E",
+                    "Ring": "0",
+                    "ScaleUnit": "000",
+                    "RoleInstance": "EMU",
+                }
+            }
         ),
         "Cache-Control": "no-cache",
         "Strict-Transport-Security": "max-age=31536000",
