@@ -14,8 +14,10 @@ __metaclass__ = type
 import email.utils
 import json
 import random
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit
 
 try:
@@ -31,6 +33,9 @@ COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "graphops.directory/%s" % COLLECTION_VERSION
 
 RETRY_STATUSES = (429, 503, 504)
+# Graph takes at most 20 requests in one $batch; a few batches in flight keep well under its throttling limits.
+BATCH_SIZE = 20
+BATCH_CONCURRENCY = 4
 RETRY_AFTER_MIN = 1
 RETRY_AFTER_MAX = 60
 
@@ -66,6 +71,22 @@ class GraphError(Exception):
         if self.request_id:
             parts.append("request-id %s" % self.request_id)
         return " | ".join(parts)
+
+
+class BatchAnswer:
+    """One inner response of a $batch: status, decoded body, and the request-id that traces it."""
+
+    def __init__(self, status, body, request_id, retry_after=None, client_request_id=None):
+        self.status = status
+        self.body = body if isinstance(body, dict) else {}
+        self.request_id = request_id
+        self.retry_after = retry_after
+        # The client-request-id of the $batch request that carried it.
+        self.client_request_id = client_request_id
+
+    def error(self):
+        """The inner failure as a GraphError, with Graph's code and message."""
+        return error_from_body(self.status, self.body, {"request-id": self.request_id}, "HTTP %s" % self.status)
 
 
 class GraphResponse:
@@ -258,7 +279,9 @@ class GraphClient:
             decoded = decode_body(response)
             resp_headers = response.headers
             if status in ok and decoded is not None:
-                return GraphResponse(status, decoded, resp_headers)
+                answer = GraphResponse(status, decoded, resp_headers)
+                answer.client_request_id = client_request_id
+                return answer
 
             if 300 <= status < 400:
                 raise GraphError(
@@ -313,3 +336,92 @@ class GraphClient:
             if not next_link:
                 return
             response = self.request("GET", url=next_link, headers=headers)
+
+    def batch(self, calls, concurrency=BATCH_CONCURRENCY):
+        """Send calls through POST /$batch, 20 to a batch, a few batches in flight; return {id: BatchAnswer}.
+
+        Each call is a dict with id, method, url (relative to the version root) and an optional body.
+        Inner 429, 503 and 504 answers are sent again after their Retry-After, at most max_retries times;
+        what is still throttled then is returned as it was last answered. A batch that fails as a whole
+        answers each of its calls with that failure.
+        """
+        chunks = [calls[i : i + BATCH_SIZE] for i in range(0, len(calls), BATCH_SIZE)]
+        answers = {}
+        lock = threading.Lock()
+
+        def run(chunk):
+            result = self._batch_chunk(chunk)
+            with lock:
+                answers.update(result)
+
+        if len(chunks) <= 1 or concurrency <= 1:
+            for chunk in chunks:
+                run(chunk)
+        else:
+            # Take the token once before the threads start, so they share it.
+            self.credential.get_token()
+            with ThreadPoolExecutor(max_workers=min(concurrency, len(chunks))) as pool:
+                for future in [pool.submit(run, chunk) for chunk in chunks]:
+                    future.result()
+        return answers
+
+    def _batch_chunk(self, chunk):
+        pending = list(chunk)
+        answers = {}
+        attempt = 0
+        while pending:
+            attempt += 1
+            payload = {"requests": [self._batch_request(call) for call in pending]}
+            try:
+                response = self.request("POST", "/$batch", body=payload, ok=(200,))
+            except GraphError as exc:
+                for call in pending:
+                    answers[call["id"]] = BatchAnswer(
+                        exc.status,
+                        {"error": {"code": exc.error_code, "message": exc.message}},
+                        exc.request_id,
+                        client_request_id=exc.client_request_id,
+                    )
+                return answers
+            by_id = {}
+            for inner in response.body.get("responses") or []:
+                headers = dict((k.lower(), v) for k, v in (inner.get("headers") or {}).items())
+                body = inner.get("body")
+                inner_error = (body or {}).get("error") if isinstance(body, dict) else None
+                request_id = response.request_id
+                if isinstance(inner_error, dict):
+                    inner_details = inner_error.get("innerError") or inner_error.get("innererror") or {}
+                    request_id = inner_details.get("request-id") or request_id
+                by_id[str(inner.get("id"))] = BatchAnswer(
+                    inner.get("status"),
+                    body,
+                    request_id,
+                    parse_retry_after(headers.get("retry-after")),
+                    response.client_request_id,
+                )
+            retry = []
+            for call in pending:
+                answer = by_id.get(call["id"])
+                if answer is None:
+                    answer = BatchAnswer(None, {"error": {"message": "no answer in the $batch response"}}, None)
+                answers[call["id"]] = answer
+                if answer.status in RETRY_STATUSES and attempt <= self.max_retries:
+                    retry.append(call)
+            if retry:
+                waits = [answers[c["id"]].retry_after for c in retry if answers[c["id"]].retry_after is not None]
+                wait = retry_delay(attempt, max(waits) if waits else None)
+                self.log(
+                    "Graph throttled %d of %d requests in a $batch (HTTP %s); retry %d of %d in %.1f s"
+                    % (len(retry), len(pending), answers[retry[0]["id"]].status, attempt, self.max_retries, wait)
+                )
+                self.sleep(wait)
+            pending = retry
+        return answers
+
+    @staticmethod
+    def _batch_request(call):
+        inner = {"id": call["id"], "method": call["method"], "url": call["url"]}
+        if call.get("body") is not None:
+            inner["body"] = call["body"]
+            inner["headers"] = {"Content-Type": "application/json"}
+        return inner

@@ -11,6 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+from datetime import datetime, timedelta, timezone
+
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.graphops.directory.plugins.module_utils._auth import (
@@ -26,6 +29,7 @@ from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     REQUESTS_IMPORT_ERROR,
     GraphClient,
     VerifyingSession,
+    quote_segment,
 )
 
 # object_type option value -> Graph type name (the OData cast and @odata.type)
@@ -56,11 +60,11 @@ def object_type_of(item):
     return GRAPH_TYPES.get(odata_type, odata_type or None)
 
 
-def describe_item(item):
+def describe_item(item, object_type=None):
     """A Graph directory object as the snake_case dict the modules return; no @odata keys."""
     described = dict(
         id=item.get("id"),
-        object_type=object_type_of(item),
+        object_type=object_type or object_type_of(item),
         display_name=item.get("displayName"),
         deleted_date_time=item.get("deletedDateTime"),
     )
@@ -128,3 +132,244 @@ def fail_on_graph_error(module, error, **extra):
     result = error.to_result()
     result.update(extra)
     module.fail_json(msg=str(error), **result)
+
+
+# -- selecting items in the recycle bin ------------------------------------------------------------
+
+RETENTION_DAYS = 30
+OWNED_LIMIT = 1000
+PAGE_SIZE = 999
+BASE_PROPERTIES = ("id", "displayName", "deletedDateTime")
+# What each type's list asks Graph for, beside the base properties.
+TYPE_PROPERTIES = {
+    "user": ("userPrincipalName", "mail"),
+    "group": ("mail", "groupTypes", "securityEnabled"),
+    "application": ("appId",),
+    "service_principal": ("appId",),
+    "administrative_unit": (),
+}
+# Selector option -> the object types that have the property it matches.
+SELECTOR_TYPES = {
+    "user_principal_name": ("user",),
+    "app_id": ("application", "service_principal"),
+}
+SELECTORS = ("display_name", "user_principal_name", "app_id", "filter", "older_than_days", "deleted_before")
+HEX32_RE = re.compile(r"^[0-9a-fA-F]{32}")
+
+
+def selector_argument_spec():
+    """The options that pick items in the recycle bin by their properties, shared by both modules."""
+    return dict(
+        display_name=dict(type="str"),
+        user_principal_name=dict(type="str"),
+        app_id=dict(type="str"),
+        filter=dict(type="str"),
+        older_than_days=dict(type="int"),
+        deleted_before=dict(type="str"),
+    )
+
+
+def odata_string(value):
+    """A string literal for $filter: quotes doubled, so that a value can never end the literal."""
+    return "'%s'" % str(value).replace("'", "''")
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+def parse_timestamp(option, value):
+    """An ISO 8601 date or date-time as an aware UTC datetime; without an offset it is taken as UTC."""
+    text = str(value).strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            "%s must be an ISO 8601 date or date-time such as 2026-11-30 or 2026-11-30T18:00:00Z, got %r"
+            % (option, value)
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)
+
+
+def format_timestamp(when):
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Selection:
+    """Which items of the recycle bin a task means: the types to list and what they must match.
+
+    Everything is checked offline in the constructor, which raises ValueError naming the option. With
+    narrow, a selector drops the types that lack its property (the info module's default of every type);
+    without it, such a type is an error.
+    """
+
+    def __init__(self, params, object_types, narrow=False, now=None):
+        self.now = now or utc_now()
+        self.display_name = params.get("display_name")
+        self.user_principal_name = params.get("user_principal_name")
+        self.app_id = params.get("app_id")
+        self.raw_filter = params.get("filter")
+        self.cutoff = None
+
+        problems = []
+        for option in ("display_name", "user_principal_name", "app_id", "filter"):
+            if params.get(option) is not None and not str(params.get(option)).strip():
+                problems.append("%s must not be empty" % option)
+        if self.app_id is not None and not GUID_RE.match(self.app_id):
+            problems.append("app_id must be an application (client) id, a GUID")
+        older = params.get("older_than_days")
+        if older is not None:
+            if older < 0:
+                problems.append("older_than_days must be 0 or more, got %s" % older)
+            else:
+                self.cutoff = self.now - timedelta(days=older)
+        if params.get("deleted_before") is not None:
+            try:
+                before = parse_timestamp("deleted_before", params["deleted_before"])
+                self.cutoff = before if self.cutoff is None else min(self.cutoff, before)
+            except ValueError as exc:
+                problems.append(str(exc))
+
+        types = list(object_types)
+        for option, allowed in SELECTOR_TYPES.items():
+            if params.get(option) is None:
+                continue
+            wrong = [t for t in types if t not in allowed]
+            if wrong and len(wrong) < len(types) and narrow:
+                types = [t for t in types if t in allowed]
+            elif wrong:
+                problems.append(
+                    "%s applies only to object_type %s, not to %s" % (option, " or ".join(allowed), ", ".join(wrong))
+                )
+        self.object_types = types
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def query(self, object_type):
+        """The query parameters and headers of one typed list request."""
+        clauses = []
+        advanced = False
+        if self.display_name is not None:
+            clauses.append("displayName eq %s" % odata_string(self.display_name))
+        if self.app_id is not None:
+            clauses.append("appId eq %s" % odata_string(self.app_id))
+        if self.user_principal_name is not None:
+            # The bin prefixes a deleted user's UPN with its object id, so match the end; endsWith is an
+            # advanced query for Graph.
+            clauses.append("endswith(userPrincipalName,%s)" % odata_string(self.user_principal_name))
+            advanced = True
+        if self.raw_filter:
+            clauses.append("(%s)" % self.raw_filter)
+        params = {"$top": str(PAGE_SIZE), "$select": ",".join(BASE_PROPERTIES + TYPE_PROPERTIES[object_type])}
+        headers = {}
+        if clauses:
+            params["$filter"] = " and ".join(clauses)
+        if advanced:
+            params["$count"] = "true"
+            headers["ConsistencyLevel"] = "eventual"
+        return params, headers
+
+    def matches(self, item):
+        """What is checked locally: the deletion date and the exact UPN."""
+        if self.cutoff is not None:
+            deleted = item.get("deletedDateTime")
+            if not deleted or parse_timestamp("deletedDateTime", deleted) >= self.cutoff:
+                return False
+        if self.user_principal_name is not None:
+            wanted = self.user_principal_name.lower()
+            upn = (item.get("userPrincipalName") or "").lower()
+            prefix = (item.get("id") or "").replace("-", "").lower()
+            if upn != wanted and upn != prefix + wanted:
+                return False
+        return True
+
+    def list(self, client):
+        """Every matching item of the selected types, oldest deletion first, each described."""
+        found = []
+        for object_type in self.object_types:
+            params, headers = self.query(object_type)
+            path = "/directory/deletedItems/microsoft.graph.%s" % OBJECT_TYPES[object_type]
+            for item in client.iterate(path, params=params, headers=headers):
+                if self.matches(item):
+                    found.append(describe_item(item, object_type))
+        return sort_oldest_first(found)
+
+    def list_owned(self, client, owner_id, warn):
+        """Deleted groups and applications owned by a user (Graph answers at most 1,000, without paging)."""
+        found = []
+        for object_type in self.object_types:
+            body = {"userId": owner_id, "type": "Group" if object_type == "group" else "Application"}
+            response = client.request("POST", "/directory/deletedItems/getUserOwnedObjects", body=body, ok=(200,))
+            items = response.body.get("value") or []
+            if len(items) >= OWNED_LIMIT:
+                warn(
+                    "Graph returned %d deleted %s items owned by %s, its limit without paging: more may exist "
+                    "that this task did not see" % (len(items), object_type, owner_id)
+                )
+            for item in items:
+                if self._matches_properties(item) and self.matches(item):
+                    found.append(describe_item(item, object_type))
+        return sort_oldest_first(found)
+
+    def _matches_properties(self, item):
+        if self.display_name is not None and (item.get("displayName") or "") != self.display_name:
+            return False
+        if self.app_id is not None and (item.get("appId") or "").lower() != self.app_id.lower():
+            return False
+        return True
+
+
+def sort_oldest_first(items):
+    return sorted(items, key=lambda i: (i.get("deleted_date_time") or "", i.get("id") or ""))
+
+
+def add_retention(entry, now):
+    """days_since_deletion and permanent_deletion_date (deletion + 30 days), computed in UTC."""
+    deleted = entry.get("deleted_date_time")
+    if not deleted:
+        entry.update(days_since_deletion=None, permanent_deletion_date=None)
+        return entry
+    when = parse_timestamp("deletedDateTime", deleted)
+    entry["days_since_deletion"] = max(0, (now - when).days)
+    entry["permanent_deletion_date"] = format_timestamp(when + timedelta(days=RETENTION_DAYS))
+    return entry
+
+
+def look_up_many(client, object_ids):
+    """Each id's item in the bin, through $batch: {id: item or None}; a failure other than 404 raises."""
+    calls = [
+        dict(id=str(index), method="GET", url="/directory/deletedItems/%s" % quote_segment(object_id))
+        for index, object_id in enumerate(object_ids)
+    ]
+    answers = client.batch(calls)
+    found = {}
+    for index, object_id in enumerate(object_ids):
+        answer = answers[str(index)]
+        if answer.status == 200:
+            found[object_id] = answer.body
+        elif answer.status == 404:
+            found[object_id] = None
+        else:
+            error = answer.error()
+            error.message = "Could not look up %s in the recycle bin: %s" % (object_id, error.message)
+            raise error
+    return found
+
+
+def live_objects(client, object_ids):
+    """Which of these ids are live directory objects: {id: described object}. Unknown or unreadable ids are left out."""
+    calls = [
+        dict(id=str(index), method="GET", url="/directoryObjects/%s" % quote_segment(object_id))
+        for index, object_id in enumerate(object_ids)
+    ]
+    answers = client.batch(calls) if calls else {}
+    live = {}
+    for index, object_id in enumerate(object_ids):
+        answer = answers[str(index)]
+        if answer.status == 200:
+            live[object_id] = describe_item(answer.body)
+    return live

@@ -10,23 +10,27 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: graph_deleted_item
-short_description: Purge items from the Microsoft Entra ID recycle bin
+short_description: Purge or restore items of the Microsoft Entra ID recycle bin
 version_added: 0.1.0
 description:
-  - Permanently deletes a soft-deleted directory object (a user, group, application, service principal)
-    from the Microsoft Entra ID recycle bin through Microsoft Graph (C(/directory/deletedItems)).
+  - Permanently deletes (purges) or restores soft-deleted directory objects (users, groups, applications,
+    service principals, administrative units) in the Microsoft Entra ID recycle bin through Microsoft Graph
+    (C(/directory/deletedItems)).
+  - Select one item by O(id), a list by O(ids), or every item of one O(object_type) that matches selectors
+    such as O(display_name) or O(older_than_days), or O(all=true) for every item of the type.
   - The module only ever touches the recycle bin. An id that belongs to a live object fails the task and
-    nothing is deleted.
-  - Idempotent. The item is looked up first (C(GET /directory/deletedItems/{id})); it is deleted
-    (C(DELETE /directory/deletedItems/{id})) only when it is still in the bin, and the task reports
-    C(changed) only then.
+    nothing is changed.
+  - Idempotent. Items are looked up first; only those still in the bin are purged or restored, and the task
+    reports C(changed) only then.
+  - Several items are purged or restored through Graph's C($batch) (20 requests a batch, a few batches at a
+    time). One failed item does not stop the others; the task fails at the end, naming each failed item.
   - A purge cannot be undone.
 author:
   - graphops.directory maintainers (!UNKNOWN)
 attributes:
   check_mode:
     support: full
-    description: Check mode sends only reads; items that would be purged are reported with outcome C(would_purge).
+    description: Check mode sends only reads; items are reported with outcome C(would_purge) or C(would_restore).
   diff_mode:
     support: full
     description: The diff shows the selected recycle-bin items before and after.
@@ -42,42 +46,85 @@ attributes:
 options:
   id:
     description:
-      - The object id of the deleted item.
+      - The object id of one deleted item.
+      - Mutually exclusive with O(ids), O(all) and the selectors.
     type: str
-    required: true
+  ids:
+    description:
+      - Object ids of deleted items, for example the list a GitOps repository keeps of what must be gone.
+      - Ids that are not in the bin are reported V(not_found). An id of a live object fails the task
+        before anything is changed.
+    type: list
+    elements: str
   object_type:
     description:
-      - The type the item must have. When the item in the bin is of another type, the task fails
-        before anything is deleted.
+      - With O(id) or O(ids), the type each item must have. An item of another type fails the task
+        before anything is changed.
+      - With the selectors or O(all), the type of item to select; it is required then.
     type: str
     choices: [user, group, application, service_principal, administrative_unit]
+  all:
+    description:
+      - Select every item of O(object_type) in the recycle bin. O(max_items) still applies.
+    type: bool
+    default: false
+  max_items:
+    description:
+      - The most items one task may purge or restore. A larger selection fails the task before any change,
+        with its count.
+    type: int
+    default: 100
   state:
     description:
-      - V(absent) purges the item from the recycle bin.
+      - V(absent) purges the items from the recycle bin.
+      - V(restored) restores them (C(POST /directory/deletedItems/{id}/restore)).
     type: str
     default: absent
-    choices: [absent]
+    choices: [absent, restored]
+  new_user_principal_name:
+    description:
+      - With O(state=restored), give the restored user this user principal name, for example when
+        another user now holds the old one.
+      - Needs O(id) and O(object_type=user).
+    type: str
+  auto_reconcile_proxy_conflict:
+    description:
+      - With O(state=restored), let Entra ID drop the proxy addresses of the restored user that another
+        object now holds, instead of failing.
+      - Needs O(object_type=user).
+    type: bool
+    default: false
+  restore_service_principal:
+    description:
+      - With O(state=restored) and O(object_type=application), also restore the deleted service principals
+        of each restored application (same C(appId)), after it. Graph does not do this by itself.
+    type: bool
+    default: false
 notes:
   - "Graph application permissions needed, by object type: user C(User.DeleteRestore.All);
     application and service principal C(Application.ReadWrite.All) (or C(Application.ReadWrite.OwnedBy)
-    for the apps the caller owns); group C(Group.ReadWrite.All) with a delegated token only, since Graph
-    does not let an app-only token purge groups. Reading the bin needs C(User.Read.All), C(Group.Read.All)
-    or C(Application.Read.All) for the type."
+    for the apps the caller owns); group C(Group.ReadWrite.All) to restore, and a delegated token to purge,
+    since Graph does not let an app-only token purge groups; administrative unit
+    C(AdministrativeUnit.ReadWrite.All) to restore. Reading the bin needs C(User.Read.All), C(Group.Read.All),
+    C(Application.Read.All) or C(AdministrativeUnit.Read.All) for the type."
   - Telling a live object from an unknown id reads C(/directoryObjects/{id}), which needs C(Directory.Read.All)
     or the type's read permission; without it an id that is not in the bin is reported C(not_found).
   - Administrative units cannot be purged through Graph; Entra ID removes them 30 days after deletion.
     They are reported C(skipped) with that reason.
+  - Restoring an application does not restore its service principal unless O(restore_service_principal) is set.
   - Entra ID replicates writes with a delay. An object deleted seconds ago may not yet be visible in the bin,
     and is then reported C(not_found).
 seealso:
+  - module: graphops.directory.graph_deleted_item_info
   - name: Permanently delete an item (directory object)
-    description: The Graph API the module calls.
+    description: The Graph API the module calls to purge.
     link: https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-delete
-  - name: Get deleted item
-    description: The Graph API the module uses to look the item up first.
-    link: https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-get
+  - name: Restore deleted item (directory object)
+    description: The Graph API the module calls to restore.
+    link: https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-restore
 extends_documentation_fragment:
   - graphops.directory.graph
+  - graphops.directory.selectors
 """
 
 EXAMPLES = r"""
@@ -103,6 +150,31 @@ EXAMPLES = r"""
         object_type: application
       loop: "{{ retired_app_object_ids }}"
 
+- name: Empty the bin of app registrations deleted more than 7 days ago
+  graphops.directory.graph_deleted_item:
+    object_type: application
+    older_than_days: 7
+    max_items: 500
+
+- name: Purge the ids a GitOps repository lists
+  graphops.directory.graph_deleted_item:
+    ids: "{{ lookup('ansible.builtin.file', 'purge-ids.yml') | from_yaml }}"
+    object_type: user
+
+- name: Bring back the user deleted yesterday, under a new UPN because the old one is taken
+  graphops.directory.graph_deleted_item:
+    id: 6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11
+    object_type: user
+    state: restored
+    new_user_principal_name: adele.vance2@contoso.com
+
+- name: Restore an app registration together with its service principal
+  graphops.directory.graph_deleted_item:
+    object_type: application
+    app_id: 3f6c2d1e-9a8b-4c7d-8e6f-5a4b3c2d1e0f
+    state: restored
+    restore_service_principal: true
+
 - name: Purge in the US Government cloud
   graphops.directory.graph_deleted_item:
     id: 2f9d4c1a-8b7e-4f60-a5d3-1c2b3a4d5e6f
@@ -111,7 +183,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 deleted_items:
-  description: The items the task acted on, with what happened to each.
+  description: The items the task selected, oldest deletion first for a selection, with what happened to each.
   returned: always
   type: list
   elements: dict
@@ -146,8 +218,9 @@ deleted_items:
       returned: when the item has a mail property
     outcome:
       description:
-        - V(purged), V(would_purge) (check mode), V(not_found) (not in the bin, nothing to do), V(skipped)
-          (cannot be purged through Graph) or V(failed) (Graph refused the purge; the task fails).
+        - V(purged), V(restored), V(would_purge) and V(would_restore) (check mode), V(not_found) (not in the
+          bin, nothing to do), V(skipped) (cannot be purged through Graph) or V(failed) (Graph refused it; the
+          task fails after acting on the other items).
       type: str
       sample: purged
     reason:
@@ -193,16 +266,37 @@ error_kind:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.graphops.directory.plugins.module_utils._auth import graph_argument_spec
+from ansible_collections.graphops.directory.plugins.module_utils._auth import GUID_RE, graph_argument_spec
 from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphError, quote_segment
 from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin import (
     OBJECT_TYPES,
+    SELECTORS,
+    Selection,
     check_guid,
     connect,
     describe_item,
     fail_on_graph_error,
+    live_objects,
+    look_up_many,
+    selector_argument_spec,
     summarize,
 )
+
+AU_REASON = "administrative units cannot be purged through Graph; Entra ID removes them 30 days after deletion"
+DONE = ("purged", "restored", "would_purge", "would_restore")
+
+
+class TaskFailure(Exception):
+    """A reason to fail the task before anything was changed, with the result fields to return."""
+
+    def __init__(self, msg, **result):
+        super(TaskFailure, self).__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
+def item_path(object_id, action=""):
+    return "/directory/deletedItems/%s%s" % (quote_segment(object_id), action)
 
 
 def outcome(entry, name, reason, request_id):
@@ -210,101 +304,366 @@ def outcome(entry, name, reason, request_id):
     return entry
 
 
-def look_up(module, client, object_id):
-    """The item in the bin with the request-id of the lookup; fail when the id is a live object."""
-    path = "/directory/deletedItems/%s" % quote_segment(object_id)
+def not_found_entry(object_id, request_id, reason="not in the recycle bin"):
+    entry = dict(id=object_id, object_type=None, display_name=None, deleted_date_time=None)
+    return outcome(entry, "not_found", reason, request_id)
+
+
+# -- options -----------------------------------------------------------------------------------------------
+
+
+def check_options(params):
+    """Every problem with the selection options, found before any request."""
+    problems = []
+    selectors = [name for name in SELECTORS if params.get(name) is not None]
+    by_id = [name for name in ("id", "ids") if params.get(name) is not None]
+    restoring = params["state"] == "restored"
+
+    if by_id and (selectors or params["all"]):
+        problems.append(
+            "%s selects items by object id and cannot be combined with %s"
+            % (by_id[0], ", ".join(selectors + (["all"] if params["all"] else [])))
+        )
+    if params["all"] and selectors:
+        problems.append(
+            "all selects every %s and cannot be combined with %s"
+            % (params["object_type"] or "item", ", ".join(selectors))
+        )
+    if not by_id and not selectors and not params["all"]:
+        problems.append(
+            "nothing is selected: give id, ids, or object_type with a selector (%s), or object_type with all: true"
+            % ", ".join(SELECTORS)
+        )
+    if (selectors or params["all"]) and not params["object_type"]:
+        problems.append("object_type is required with %s" % ", ".join(selectors or ["all"]))
+    if params["ids"] is not None:
+        if not params["ids"]:
+            problems.append("ids must list at least one object id")
+        for index, value in enumerate(params["ids"]):
+            if not GUID_RE.match(str(value)):
+                problems.append("ids[%d] must be an object id (a GUID), got %r" % (index, value))
+    if params["max_items"] < 1:
+        problems.append("max_items must be 1 or more, got %s" % params["max_items"])
+
+    user_only = [n for n in ("new_user_principal_name", "auto_reconcile_proxy_conflict") if params.get(n)]
+    if params.get("restore_service_principal"):
+        if params["object_type"] != "application":
+            problems.append("restore_service_principal needs object_type: application")
+    if user_only and params["object_type"] != "user":
+        problems.append("%s apply only to users: set object_type: user" % " and ".join(user_only))
+    if params.get("new_user_principal_name") is not None:
+        if params.get("id") is None:
+            problems.append("new_user_principal_name renames one user: it needs id, not a selection")
+        if "@" not in params["new_user_principal_name"]:
+            problems.append("new_user_principal_name must be a user principal name such as someone@contoso.com")
+    restore_options = user_only + (["restore_service_principal"] if params.get("restore_service_principal") else [])
+    if restore_options and not restoring:
+        problems.append("%s apply only with state: restored" % " and ".join(restore_options))
+    return problems
+
+
+# -- selecting ---------------------------------------------------------------------------------------------
+
+
+def look_up(client, object_id, state):
+    """The item in the bin and the request-id of the lookup, or (None, request-id, reason) when it is not there.
+
+    A live object fails a purge; for a restore it is what the task asks for already.
+    """
     try:
-        response = client.request("GET", path)
-        return response.body, response.request_id
+        response = client.request("GET", item_path(object_id))
+        return response.body, response.request_id, None
     except GraphError as exc:
         if exc.status != 404:
             raise
         not_found = exc
+    live = live_object(client, object_id)
+    if live is None:
+        return None, not_found.request_id, "not in the recycle bin"
+    described = describe_item(live.body)
+    if state == "restored":
+        return None, live.request_id, already_live(described)
+    raise TaskFailure(live_message([(object_id, described)]), request_id=live.request_id)
 
+
+def already_live(described):
+    return "not in the recycle bin: it is a live %s (%s) already" % (
+        described["object_type"],
+        described["display_name"],
+    )
+
+
+def live_object(client, object_id):
     try:
         live = client.get_optional("/directoryObjects/%s" % quote_segment(object_id))
     except GraphError as exc:
         if exc.status != 403:
             raise
-        module.log("Cannot tell whether %s is a live object: %s" % (object_id, exc))
-        live = None
-    if live is not None:
-        described = describe_item(live.body)
-        module.fail_json(
-            msg="%s is a live %s (%s), not an item in the recycle bin; this module only purges deleted items, "
-            "so nothing was deleted" % (object_id, described["object_type"], described["display_name"]),
-            request_id=live.request_id,
+        client.log("Cannot tell whether %s is a live object: %s" % (object_id, exc))
+        return None
+    return live
+
+
+def live_message(found):
+    named = ", ".join("%s is a live %s (%s)" % (i, d["object_type"], d["display_name"]) for i, d in found)
+    return "%s, not in the recycle bin; this module only acts on deleted items, so nothing was changed" % named
+
+
+def check_type(entries, object_type):
+    wrong = [e for e in entries if object_type and e["object_type"] != object_type]
+    if wrong:
+        for entry in wrong:
+            outcome(entry, "failed", "object_type mismatch", entry.get("request_id"))
+        raise TaskFailure(
+            "%s, not a %s as object_type says; nothing was changed"
+            % (
+                ", ".join("%s is a deleted %s (%s)" % (e["id"], e["object_type"], e["display_name"]) for e in wrong),
+                object_type,
+            ),
+            deleted_items=wrong,
+            summary=summarize(wrong),
         )
-    return None, not_found.request_id
 
 
-def purge(module, client, object_id, object_type):
-    """Decide and, outside check mode, purge one item; return its entry."""
-    item, request_id = look_up(module, client, object_id)
-    if item is None:
-        entry = dict(id=object_id, object_type=None, display_name=None, deleted_date_time=None)
-        return outcome(entry, "not_found", "not in the recycle bin", request_id)
+def select_by_ids(client, object_ids, object_type, state):
+    """Items in the bin for a list of ids (unique, in the given order) and the entries of those not there.
 
-    entry = describe_item(item)
-    if object_type and entry["object_type"] != object_type:
-        failed = outcome(entry, "failed", "object_type mismatch", request_id)
-        module.fail_json(
-            msg="%s is a deleted %s (%s), not a %s as object_type says; nothing was purged"
-            % (object_id, entry["object_type"], entry["display_name"], object_type),
-            deleted_items=[failed],
-            summary=summarize([failed]),
-        )
-    if entry["object_type"] == "administrative_unit":
-        reason = "administrative units cannot be purged through Graph; Entra ID removes them 30 days after deletion"
-        return outcome(entry, "skipped", reason, request_id)
-    if module.check_mode:
-        return outcome(entry, "would_purge", "in the recycle bin; check mode, nothing sent", request_id)
+    Live objects fail a purge before anything changes; for a restore they are already what is asked.
+    """
+    unique = list(dict.fromkeys(i.lower() for i in object_ids))
+    found = look_up_many(client, unique)
+    missing = [i for i in unique if found[i] is None]
+    live = live_objects(client, missing)
+    if live and state == "absent":
+        raise TaskFailure(live_message(sorted(live.items())))
+    items = [describe_item(found[i]) for i in unique if found[i] is not None]
+    check_type(items, object_type)
+    decided = [
+        not_found_entry(i, None, already_live(live[i]) if i in live else "not in the recycle bin") for i in missing
+    ]
+    return items, decided
 
+
+def build_selection(params):
+    """The selection of a task that selects by properties or all, checked offline; None for id or ids."""
+    if params["id"] is not None or params["ids"] is not None:
+        return None
+    return Selection(params, [params["object_type"]])
+
+
+# -- acting ------------------------------------------------------------------------------------------------
+
+
+def conflict_reason(error):
+    """Words for a restore Graph refused because another object holds the user's name or addresses."""
+    text = "%s %s" % (error.message, error.error_code)
+    if "proxyAddresses" in text:
+        return "%s Set auto_reconcile_proxy_conflict: true to drop the addresses another object holds." % error.message
+    if "userPrincipalName" in text:
+        return "%s Another object now holds this user's UPN: restore with new_user_principal_name." % error.message
+    return error.message
+
+
+def act_on(client, items, state, body_for):
+    """Purge or restore items through $batch; each item gets its outcome."""
+    calls = []
+    for index, item in enumerate(items):
+        if state == "absent":
+            calls.append(dict(id=str(index), method="DELETE", url=item_path(item["id"])))
+        else:
+            calls.append(dict(id=str(index), method="POST", url=item_path(item["id"], "/restore"), body=body_for(item)))
+    answers = client.batch(calls)
+    done = "purged" if state == "absent" else "restored"
+    for index, item in enumerate(items):
+        answer = answers[str(index)]
+        if answer.status in (200, 204):
+            outcome(
+                item,
+                done,
+                "%s %s the recycle bin" % (done, "from" if done == "purged" else "out of"),
+                answer.request_id,
+            )
+        elif answer.status == 404:
+            outcome(
+                item,
+                "not_found",
+                "left the recycle bin before the %s" % state.replace("absent", "purge").replace("restored", "restore"),
+                answer.request_id,
+            )
+        else:
+            error = answer.error()
+            reason = conflict_reason(error) if state == "restored" else error.message
+            item.update(status=answer.status, error_code=error.error_code, client_request_id=answer.client_request_id)
+            outcome(item, "failed", reason, answer.request_id)
+
+
+def act_on_one(client, item, state, body):
+    """One item, without $batch: two requests in all for the common single-id task."""
     try:
-        response = client.request("DELETE", "/directory/deletedItems/%s" % quote_segment(object_id), ok=(204,))
+        if state == "absent":
+            response = client.request("DELETE", item_path(item["id"]), ok=(204,))
+            return outcome(item, "purged", "purged from the recycle bin", response.request_id)
+        response = client.request("POST", item_path(item["id"], "/restore"), body=body, ok=(200,))
+        return outcome(item, "restored", "restored out of the recycle bin", response.request_id)
     except GraphError as exc:
-        if exc.status != 404:
-            exc.entry = outcome(entry, "failed", exc.message, exc.request_id)
+        if exc.status == 404:
+            action = "purge" if state == "absent" else "restore"
+            return outcome(item, "not_found", "left the recycle bin before the %s" % action, exc.request_id)
+        if exc.status is None or exc.kind != "graph":
             raise
-        return outcome(entry, "not_found", "left the recycle bin before the purge", exc.request_id)
-    return outcome(entry, "purged", "purged from the recycle bin", response.request_id)
+        reason = conflict_reason(exc) if state == "restored" else exc.message
+        item.update(status=exc.status, error_code=exc.error_code, client_request_id=exc.client_request_id)
+        return outcome(item, "failed", reason, exc.request_id)
 
 
-def describe_item_for_diff(entry):
+def restore_body(params):
+    def body_for(item):
+        if item["object_type"] != "user":
+            return None
+        body = {}
+        if params.get("new_user_principal_name"):
+            body["newUserPrincipalName"] = params["new_user_principal_name"]
+        if params.get("auto_reconcile_proxy_conflict"):
+            body["autoReconcileProxyConflict"] = True
+        return body or None
+
+    return body_for
+
+
+def service_principals_of(client, applications):
+    """Deleted service principals that share an appId with the given applications, each application once."""
+    found = []
+    app_ids = list(dict.fromkeys(a.get("app_id") for a in applications if a.get("app_id")))
+    for app_id in app_ids:
+        selection = Selection({"app_id": app_id}, ["service_principal"])
+        found.extend(selection.list(client))
+    return found
+
+
+def run(module, client, selection):
+    params = module.params
+    state = params["state"]
+    body_for = restore_body(params)
+    decided = []
+
+    if params["id"] is not None:
+        item, request_id, reason = look_up(client, params["id"], state)
+        if item is None:
+            items = []
+            decided.append(not_found_entry(params["id"], request_id, reason))
+        else:
+            items = [outcome(describe_item(item), None, None, request_id)]
+            check_type(items, params["object_type"])
+    elif params["ids"] is not None:
+        items, decided = select_by_ids(client, params["ids"], params["object_type"], state)
+    else:
+        items = selection.list(client)
+
+    if state == "absent":
+        for item in [i for i in items if i["object_type"] == "administrative_unit"]:
+            outcome(item, "skipped", AU_REASON, item.get("request_id"))
+    to_act = [i for i in items if i.get("outcome") is None]
+
+    if len(to_act) > params["max_items"]:
+        raise TaskFailure(
+            "the selection holds %d items, more than max_items (%d); nothing was changed. Narrow the selection, "
+            "or set max_items: %d to act on all of them" % (len(to_act), params["max_items"], len(to_act)),
+            summary=dict(summarize([]), matched=len(items) + len(decided)),
+        )
+
+    if module.check_mode:
+        would = "would_purge" if state == "absent" else "would_restore"
+        for item in to_act:
+            outcome(item, would, "in the recycle bin; check mode, nothing sent", item.get("request_id"))
+    elif params["id"] is not None and to_act:
+        act_on_one(client, to_act[0], state, body_for(to_act[0]))
+    elif to_act:
+        act_on(client, to_act, state, body_for)
+
+    entries = decided + items
+    if state == "restored" and params.get("restore_service_principal"):
+        back = [e for e in items if e["outcome"] in ("restored", "would_restore")]
+        principals = service_principals_of(client, back)
+        if module.check_mode:
+            for principal in principals:
+                outcome(principal, "would_restore", "service principal of a restored application; check mode", None)
+        elif principals:
+            act_on(client, principals, state, lambda item: None)
+        entries += principals
+    return entries
+
+
+def diff_of(entries):
     keys = ("id", "object_type", "display_name", "deleted_date_time", "user_principal_name", "app_id", "mail")
-    return dict((key, entry[key]) for key in keys if key in entry)
+    before = [dict((k, e[k]) for k in keys if k in e) for e in entries if e["outcome"] != "not_found"]
+    after = [dict((k, e[k]) for k in keys if k in e) for e in entries if e["outcome"] not in DONE + ("not_found",)]
+    return dict(
+        before={"recycle_bin": before},
+        after={"recycle_bin": after},
+        before_header="recycle bin",
+        after_header="recycle bin",
+    )
 
 
 def main():
     argument_spec = graph_argument_spec()
+    argument_spec.update(selector_argument_spec())
     argument_spec.update(
-        id=dict(type="str", required=True),
+        id=dict(type="str"),
+        ids=dict(type="list", elements="str"),
         object_type=dict(type="str", choices=sorted(OBJECT_TYPES)),
-        state=dict(type="str", default="absent", choices=["absent"]),
+        all=dict(type="bool", default=False),
+        max_items=dict(type="int", default=100),
+        state=dict(type="str", default="absent", choices=["absent", "restored"]),
+        new_user_principal_name=dict(type="str"),
+        auto_reconcile_proxy_conflict=dict(type="bool", default=False),
+        restore_service_principal=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("id", "ids")])
 
     check_guid(module, "id", module.params["id"])
+    problems = check_options(module.params)
+    selection = None
+    if not problems:
+        try:
+            selection = build_selection(module.params)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        module.fail_json(msg="; ".join(problems))
 
     client = connect(module)
 
     try:
-        entry = purge(module, client, module.params["id"], module.params["object_type"])
+        entries = run(module, client, selection)
+    except TaskFailure as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
     except GraphError as exc:
-        # An item Graph refused to purge is reported with the failure; a sign-in failure has no item.
-        entries = [exc.entry] if getattr(exc, "entry", None) else []
-        fail_on_graph_error(module, exc, deleted_items=entries, summary=summarize(entries))
+        # An item Graph refused is reported with the failure; a sign-in failure has no item.
+        failed = [exc.entry] if getattr(exc, "entry", None) else []
+        fail_on_graph_error(module, exc, deleted_items=failed, summary=summarize(failed))
 
-    changed = entry["outcome"] in ("purged", "would_purge")
-    result = dict(changed=changed, deleted_items=[entry], summary=summarize([entry]))
+    changed = any(e["outcome"] in DONE for e in entries)
+    result = dict(changed=changed, deleted_items=entries, summary=summarize(entries))
     if module._diff:
-        before = [describe_item_for_diff(entry)] if entry["outcome"] != "not_found" else []
-        after = [] if changed else before
-        result["diff"] = dict(
-            before={"recycle_bin": before},
-            after={"recycle_bin": after},
-            before_header="recycle bin",
-            after_header="recycle bin",
+        result["diff"] = diff_of(entries)
+
+    failed = [e for e in entries if e["outcome"] == "failed"]
+    if failed:
+        first = failed[0]
+        module.fail_json(
+            msg="%d of %d items failed: %s"
+            % (
+                len(failed),
+                len(entries),
+                "; ".join("%s (%s): %s" % (e["id"], e["display_name"], e["reason"]) for e in failed),
+            ),
+            status=first.get("status"),
+            error_code=first.get("error_code"),
+            request_id=first.get("request_id"),
+            client_request_id=first.get("client_request_id"),
+            error_kind="graph",
+            **result,
         )
     module.exit_json(**result)
 

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import datetime
 import functools
+import uuid
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -119,3 +120,57 @@ def test_seed(secret, certificates_dir=None):
 
 
 test_seed.__test__ = False
+
+
+OWNED_BY_CLIENT_ID = "d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f7a"
+OWNER = user("test", "Owen", "Owner", DOMAIN, None)
+CONFLICTING_USER = user("test", "Dana", "Dupont", DOMAIN, 1, proxyAddresses=["SMTP:dana@contoso-test.com"])
+# A live user who took both the name and the mail address of the deleted Dana Dupont.
+HOLDER = user(
+    "test-live",
+    "Dana",
+    "Dupont",
+    DOMAIN,
+    None,
+    id="e1e2e3e4-0000-4000-8000-000000000001",
+    proxyAddresses=["smtp:dana@contoso-test.com"],
+)
+QUOTED = user("test", "Siobhan", "O'Brien", DOMAIN, 6)
+
+
+def owned_by_principal(client_id):
+    """The service principal id the emulator gives an app without one in the seed."""
+    return str(uuid.uuid5(uuid.UUID(TENANT_ID), "sp:%s" % client_id.lower()))
+
+
+def bulk_seed(secret, users=0, old_users=0, apps=0, owned_apps=0, extra=()):
+    """The test tenant with many more deleted items: `old_users` deleted 10 to 20 days ago, `users` 1 to 5
+    days ago, `apps` applications (with service principals) of which the first `owned_apps` are owned by
+    the OwnedBy app."""
+    seed = test_seed(secret)
+    tenant = seed["tenants"][0]
+    tenant["apps"].append(
+        automation_app(
+            OWNED_BY_CLIENT_ID,
+            secret,
+            roles=["Application.ReadWrite.OwnedBy", "Application.Read.All"],
+            name="Owned-by automation",
+        )
+    )
+    objects = tenant["objects"]
+    for index in range(old_users):
+        objects.append(user("old", "Old", "User%04d" % index, DOMAIN, 10 + index % 10))
+    for index in range(users):
+        objects.append(user("new", "New", "User%04d" % index, DOMAIN, 1 + index % 5))
+    owner = owned_by_principal(OWNED_BY_CLIENT_ID)
+    for index in range(apps):
+        app, principal = application("bulk", "Bulk app %04d" % index, 3 + index % 20)
+        if index < owned_apps:
+            app["ownerIds"] = [owner, OWNER["id"]]
+        objects.extend([app, principal])
+    objects.extend([OWNER, CONFLICTING_USER, HOLDER, QUOTED])
+    objects.extend(extra)
+    return seed
+
+
+bulk_seed.__test__ = False

@@ -26,7 +26,8 @@ def in_bin(emulator, obj):
 
 
 def writes(emulator):
-    return [r for r in emulator.requests("graph") if r["method"] in ("DELETE", "POST", "PATCH", "PUT")]
+    """Every request that changed the directory, inside a $batch or not."""
+    return [r for r in emulator.requests("graph") if r.get("write")]
 
 
 def test_check_mode_with_diff_reports_the_purge_and_sends_no_write(playbook, emulator):

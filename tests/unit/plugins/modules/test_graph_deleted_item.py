@@ -157,7 +157,7 @@ def test_an_item_of_another_type_fails_and_is_not_purged(run, transport):
     assert result["failed"] is True
     assert "deleted group" in result["msg"]
     assert "not a user" in result["msg"]
-    assert "nothing was purged" in result["msg"]
+    assert "nothing was changed" in result["msg"]
     assert only_entry(result)["outcome"] == "failed"
     assert run.sent("DELETE", IN_BIN) == []
 
@@ -173,7 +173,7 @@ def test_a_live_object_fails_naming_it_and_nothing_is_deleted(run, transport):
     assert ID in result["msg"]
     assert "live user" in result["msg"]
     assert "Adele Vance" in result["msg"]
-    assert "nothing was deleted" in result["msg"]
+    assert "nothing was changed" in result["msg"]
     assert result["request_id"] == "live-1"
     assert [call.method for call in transport.calls] == ["GET", "GET"]
 
