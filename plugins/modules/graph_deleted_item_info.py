@@ -59,8 +59,8 @@ notes:
   - "Graph application permissions needed to read the bin, by object type: user C(User.Read.All), group
     C(Group.Read.All), application and service principal C(Application.Read.All), administrative unit
     C(AdministrativeUnit.Read.All). Without the type's permission Graph returns only ids."
-  - O(user_principal_name) is matched with C(endsWith), which Graph runs as an advanced query
-    (C(ConsistencyLevel: eventual) and C($count=true)); the match is then checked exactly.
+  - "O(user_principal_name) is matched with C(endsWith), which Graph runs as an advanced query
+    (C(ConsistencyLevel: eventual) and C($count=true)); the match is then checked exactly."
   - O(older_than_days) and O(deleted_before) are compared in the module, in UTC.
 seealso:
   - module: graphops.directory.graph_deleted_item
