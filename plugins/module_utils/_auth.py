@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import threading
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
@@ -172,7 +173,9 @@ class Credential:
             problems.append("tenant_id must be a tenant GUID or a domain such as contoso.onmicrosoft.com")
         return problems
 
-    def get_token(self, force_refresh=False):
+    def get_token(self, force_refresh=False, stale=None):
+        """A bearer token. force_refresh asks for a new one unless the token Graph refused (stale) was
+        already replaced, so that threads that all saw one token expire renew it once."""
         raise NotImplementedError
 
 
@@ -185,6 +188,7 @@ class MsalCredential(Credential):
         super(MsalCredential, self).__init__(params, settings, session, log)
         self._app = None
         self._token = None
+        self._lock = threading.Lock()
 
     def client_credential(self):
         raise NotImplementedError
@@ -210,10 +214,15 @@ class MsalCredential(Credential):
                 ) from exc
         return self._app
 
-    def get_token(self, force_refresh=False):
-        if self._token and not force_refresh:
-            return self._token
+    def get_token(self, force_refresh=False, stale=None):
+        with self._lock:
+            if self._token and not force_refresh:
+                return self._token
+            if force_refresh and stale is not None and self._token and self._token != stale:
+                return self._token
+            return self._acquire(force_refresh)
 
+    def _acquire(self, force_refresh):
         app = self._application()
         if force_refresh:
             cache = app.token_cache
@@ -280,7 +289,7 @@ class AccessTokenCredential(Credential):
     required = ("access_token",)
     can_refresh = False
 
-    def get_token(self, force_refresh=False):
+    def get_token(self, force_refresh=False, stale=None):
         return self.params["access_token"]
 
 

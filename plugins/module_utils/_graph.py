@@ -51,6 +51,8 @@ class GraphError(Exception):
         self.request_id = request_id
         self.client_request_id = client_request_id
         self.kind = kind
+        # True when the request was sent again after its first answer was lost.
+        self.resent = False
 
     def to_result(self):
         """The fields a module adds to fail_json."""
@@ -83,6 +85,8 @@ class BatchAnswer:
         self.retry_after = retry_after
         # The client-request-id of the $batch request that carried it.
         self.client_request_id = client_request_id
+        # True when the $batch was sent again after its first answer was lost.
+        self.resent = False
 
     def error(self):
         """The inner failure as a GraphError, with Graph's code and message."""
@@ -95,6 +99,7 @@ class GraphResponse:
     def __init__(self, status, body, headers):
         self.status = status
         self.body = body
+        self.resent = False
         self.request_id = headers.get("request-id")
         self.client_request_id = headers.get("client-request-id")
 
@@ -181,6 +186,8 @@ if HAS_REQUESTS:
 
         def request(self, method, url, *args, **kwargs):
             kwargs.setdefault("verify", self.ca_verify)
+            # Credentials never follow a redirect: not a secret in a token request, not a bearer token.
+            kwargs["allow_redirects"] = False
             headers = dict(kwargs.get("headers") or {})
             if not any(name.lower() == "client-request-id" for name in headers):
                 # Sign-in requests too carry an id that support can trace.
@@ -193,6 +200,14 @@ if HAS_REQUESTS:
 else:
     # connect() fails with missing_required_lib before any session is made.
     VerifyingSession = None
+
+
+def _origin_of(location):
+    """Where a redirect points, without its path or query (which may carry tokens)."""
+    if not location:
+        return "nowhere"
+    parts = urlsplit(location)
+    return "%s://%s" % (parts.scheme, parts.netloc) if parts.netloc else "a path on the same host"
 
 
 def requests_exceptions():
@@ -211,6 +226,8 @@ def transport_error(exc, url):
         )
     if isinstance(exc, requests.exceptions.ProxyError):
         return GraphError("The proxy refused or failed the connection to %s: %s" % (target, exc), kind="proxy")
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return GraphError("The answer from %s was cut off: %s" % (target, exc), kind="connection")
     if isinstance(exc, requests.exceptions.Timeout):
         return GraphError("No answer from %s within the timeout: %s" % (target, exc), kind="timeout")
     return GraphError("Could not connect to %s: %s" % (target, exc), kind="connection")
@@ -243,19 +260,29 @@ class GraphClient:
                 kind="foreign_host",
             )
 
-    def request(self, method, path=None, url=None, params=None, body=None, headers=None, ok=(200, 201, 204)):
-        """Send one request; return a GraphResponse for a status in `ok`, raise GraphError for any other."""
+    def request(self, method, path=None, url=None, params=None, body=None, headers=None, ok=(200, 201, 204), safe=None):
+        """Send one request; return a GraphResponse for a status in `ok`, raise GraphError for any other.
+
+        Throttled and unavailable answers (429, 503, 504) are retried after their Retry-After. A lost
+        answer (a reset connection, a read timeout, a truncated or non-JSON body) is retried only when the
+        request is safe to send again: `safe`, by default a GET or a DELETE. An expired token is renewed once.
+        """
         url = url or self.url(path)
         self._check_origin(url)
+        target = "%s %s" % (method, path or urlsplit(url).path)
+        if safe is None:
+            safe = method in ("GET", "DELETE")
         refreshed = False
+        resent = False
         attempt = 0
         while True:
             attempt += 1
             client_request_id = str(uuid.uuid4())
+            token = self.credential.get_token()
             send_headers = {
                 "Accept": "application/json",
                 "client-request-id": client_request_id,
-                "Authorization": "Bearer %s" % self.credential.get_token(),
+                "Authorization": "Bearer %s" % token,
             }
             if body is not None:
                 send_headers["Content-Type"] = "application/json"
@@ -270,22 +297,33 @@ class GraphClient:
                     headers=send_headers,
                     allow_redirects=False,
                 )
+                status = response.status_code
+                decoded = decode_body(response)
             except requests.exceptions.RequestException as exc:
                 error = transport_error(exc, url)
                 error.client_request_id = client_request_id
+                if safe and error.kind in ("connection", "timeout") and attempt <= self.max_retries:
+                    self._wait(attempt, None, "%s got no answer (%s)" % (target, error.kind))
+                    resent = True
+                    continue
+                if not safe and error.kind in ("connection", "timeout"):
+                    error.message += (
+                        ". The request may or may not have reached Graph and is not sent again, since repeating "
+                        "it is not safe; check the item's state before running the task again"
+                    )
                 raise error from exc
 
-            status = response.status_code
-            decoded = decode_body(response)
             resp_headers = response.headers
             if status in ok and decoded is not None:
                 answer = GraphResponse(status, decoded, resp_headers)
                 answer.client_request_id = client_request_id
+                answer.resent = resent
                 return answer
 
             if 300 <= status < 400:
                 raise GraphError(
-                    "Graph answered %s %s with a redirect, which is not followed" % (method, path or url),
+                    "Graph answered %s with a redirect to %s, which is not followed"
+                    % (target, _origin_of(resp_headers.get("Location"))),
                     status=status,
                     request_id=resp_headers.get("request-id"),
                     client_request_id=client_request_id,
@@ -293,30 +331,42 @@ class GraphClient:
                 )
 
             error = error_from_body(
-                status, decoded or {}, resp_headers, "Graph answered %s %s with HTTP %s" % (method, path or url, status)
+                status, decoded or {}, resp_headers, "Graph answered %s with HTTP %s" % (target, status)
             )
             # The id this request was sent with, also when a gateway answered and nothing echoed it.
             error.client_request_id = client_request_id
-            if status in ok:
-                error.message = "Graph answered %s %s with a body that is not JSON" % (method, path or url)
+            error.resent = resent
+            if decoded is None and status not in RETRY_STATUSES:
+                # Not Graph's own answer: a gateway's page or a cut-off body.
+                error.message = "Graph answered %s with HTTP %s and a body that is not JSON" % (target, status)
+                if safe and attempt <= self.max_retries:
+                    self._wait(attempt, None, error.message)
+                    resent = True
+                    continue
                 raise error
 
             if status == 401 and not refreshed and self.credential.can_refresh:
                 refreshed = True
                 self.log("Graph refused the token (%s); requesting a new one" % (error.error_code or status))
-                self.credential.get_token(force_refresh=True)
+                self.credential.get_token(force_refresh=True, stale=token)
                 continue
 
             if status in RETRY_STATUSES and attempt <= self.max_retries:
-                wait = retry_delay(attempt, parse_retry_after(resp_headers.get("Retry-After")))
-                self.log(
-                    "Graph answered %s %s with HTTP %s (request-id %s); retry %d of %d in %.1f s"
-                    % (method, path or url, status, error.request_id, attempt, self.max_retries, wait)
+                self._wait(
+                    attempt,
+                    parse_retry_after(resp_headers.get("Retry-After")),
+                    "Graph answered %s with HTTP %s (request-id %s)" % (target, status, error.request_id),
                 )
-                self.sleep(wait)
                 continue
 
+            if status in RETRY_STATUSES:
+                error.message = "%s (gave up after %d retries)" % (error.message, self.max_retries)
             raise error
+
+    def _wait(self, attempt, retry_after, why):
+        wait = retry_delay(attempt, retry_after)
+        self.log("%s; retry %d of %d in %.1f s" % (why, attempt, self.max_retries, wait))
+        self.sleep(wait)
 
     def get_optional(self, path, params=None):
         """GET that returns None on 404 instead of raising."""
@@ -372,8 +422,10 @@ class GraphClient:
         while pending:
             attempt += 1
             payload = {"requests": [self._batch_request(call) for call in pending]}
+            # A batch of reads and deletes may be sent again when its answer is lost; one that restores may not.
+            safe = all(call["method"] in ("GET", "DELETE") for call in pending)
             try:
-                response = self.request("POST", "/$batch", body=payload, ok=(200,))
+                response = self.request("POST", "/$batch", body=payload, ok=(200,), safe=safe)
             except GraphError as exc:
                 for call in pending:
                     answers[call["id"]] = BatchAnswer(
@@ -392,13 +444,15 @@ class GraphClient:
                 if isinstance(inner_error, dict):
                     inner_details = inner_error.get("innerError") or inner_error.get("innererror") or {}
                     request_id = inner_details.get("request-id") or request_id
-                by_id[str(inner.get("id"))] = BatchAnswer(
+                answer = BatchAnswer(
                     inner.get("status"),
                     body,
                     request_id,
                     parse_retry_after(headers.get("retry-after")),
                     response.client_request_id,
                 )
+                answer.resent = response.resent
+                by_id[str(inner.get("id"))] = answer
             retry = []
             for call in pending:
                 answer = by_id.get(call["id"])

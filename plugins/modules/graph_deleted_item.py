@@ -94,6 +94,14 @@ options:
       - Needs O(object_type=user).
     type: bool
     default: false
+  wait_timeout:
+    description:
+      - Seconds to keep looking for an item named by O(id) or O(ids) that is not in the bin yet, for a
+        pipeline that soft-deletes an object and then purges it. Entra ID replicates with a delay, so the bin
+        may not show an object deleted seconds ago.
+      - An item still not in the bin when the time is up is V(not_found). V(0) looks once.
+    type: int
+    default: 0
   restore_service_principal:
     description:
       - With O(state=restored) and O(object_type=application), also restore the deleted service principals
@@ -264,10 +272,16 @@ error_kind:
   sample: graph
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.graphops.directory.plugins.module_utils._auth import GUID_RE, graph_argument_spec
-from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphError, quote_segment
+from ansible_collections.graphops.directory.plugins.module_utils._graph import (
+    RETRY_STATUSES,
+    GraphError,
+    quote_segment,
+)
 from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin import (
     OBJECT_TYPES,
     SELECTORS,
@@ -282,6 +296,7 @@ from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin im
     summarize,
 )
 
+RESENT_REASON = "purged; the first answer was lost, and the item was gone when the purge was sent again"
 AU_REASON = "administrative units cannot be purged through Graph; Entra ID removes them 30 days after deletion"
 DONE = ("purged", "restored", "would_purge", "would_restore")
 
@@ -342,6 +357,10 @@ def check_options(params):
         for index, value in enumerate(params["ids"]):
             if not GUID_RE.match(str(value)):
                 problems.append("ids[%d] must be an object id (a GUID), got %r" % (index, value))
+    if params["wait_timeout"] < 0:
+        problems.append("wait_timeout must be 0 or more seconds, got %s" % params["wait_timeout"])
+    if params["wait_timeout"] and not by_id:
+        problems.append("wait_timeout applies to items named by id or ids")
     if params["max_items"] < 1:
         problems.append("max_items must be 1 or more, got %s" % params["max_items"])
 
@@ -365,18 +384,42 @@ def check_options(params):
 # -- selecting ---------------------------------------------------------------------------------------------
 
 
-def look_up(client, object_id, state):
+def wait_for(client, find, wait_timeout, what):
+    """Call find() until it returns True or wait_timeout seconds have passed; the bin lags behind deletes."""
+    deadline = time.monotonic() + wait_timeout
+    attempt = 0
+    while not find():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        attempt += 1
+        pause = min(remaining, min(5.0, 0.5 * 2 ** (attempt - 1)))
+        client.log("%s not in the recycle bin yet; looking again in %.1f s" % (what, pause))
+        time.sleep(pause)
+
+
+def look_up(client, object_id, state, wait_timeout=0):
     """The item in the bin and the request-id of the lookup, or (None, request-id, reason) when it is not there.
 
     A live object fails a purge; for a restore it is what the task asks for already.
     """
-    try:
-        response = client.request("GET", item_path(object_id))
-        return response.body, response.request_id, None
-    except GraphError as exc:
-        if exc.status != 404:
-            raise
-        not_found = exc
+    answer = {}
+
+    def find():
+        try:
+            response = client.request("GET", item_path(object_id))
+        except GraphError as exc:
+            if exc.status != 404:
+                raise
+            answer["missing"] = exc
+            return False
+        answer["found"] = response
+        return True
+
+    wait_for(client, find, wait_timeout, object_id)
+    if "found" in answer:
+        return answer["found"].body, answer["found"].request_id, None
+    not_found = answer["missing"]
     live = live_object(client, object_id)
     if live is None:
         return None, not_found.request_id, "not in the recycle bin"
@@ -425,13 +468,20 @@ def check_type(entries, object_type):
         )
 
 
-def select_by_ids(client, object_ids, object_type, state):
+def select_by_ids(client, object_ids, object_type, state, wait_timeout=0):
     """Items in the bin for a list of ids (unique, in the given order) and the entries of those not there.
 
     Live objects fail a purge before anything changes; for a restore they are already what is asked.
     """
     unique = list(dict.fromkeys(i.lower() for i in object_ids))
-    found = look_up_many(client, unique)
+    found = {}
+
+    def find():
+        missing = [i for i in unique if found.get(i) is None]
+        found.update(look_up_many(client, missing))
+        return all(found[i] is not None for i in unique)
+
+    wait_for(client, find, wait_timeout, "%d of the ids" % len(unique))
     missing = [i for i in unique if found[i] is None]
     live = live_objects(client, missing)
     if live and state == "absent":
@@ -483,11 +533,19 @@ def act_on(client, items, state, body_for):
                 "%s %s the recycle bin" % (done, "from" if done == "purged" else "out of"),
                 answer.request_id,
             )
+        elif answer.status == 404 and state == "absent" and answer.resent:
+            outcome(item, "purged", RESENT_REASON, answer.request_id)
         elif answer.status == 404:
+            action = "purge" if state == "absent" else "restore"
+            outcome(item, "not_found", "left the recycle bin before the %s" % action, answer.request_id)
+        elif answer.status in RETRY_STATUSES:
+            error = answer.error()
+            item.update(status=answer.status, error_code=error.error_code, client_request_id=answer.client_request_id)
             outcome(
                 item,
-                "not_found",
-                "left the recycle bin before the %s" % state.replace("absent", "purge").replace("restored", "restore"),
+                "failed",
+                "throttled: Graph still answered HTTP %s (%s) after %d retries: %s"
+                % (answer.status, error.error_code, client.max_retries, error.message),
                 answer.request_id,
             )
         else:
@@ -506,6 +564,8 @@ def act_on_one(client, item, state, body):
         response = client.request("POST", item_path(item["id"], "/restore"), body=body, ok=(200,))
         return outcome(item, "restored", "restored out of the recycle bin", response.request_id)
     except GraphError as exc:
+        if exc.status == 404 and state == "absent" and exc.resent:
+            return outcome(item, "purged", RESENT_REASON, exc.request_id)
         if exc.status == 404:
             action = "purge" if state == "absent" else "restore"
             return outcome(item, "not_found", "left the recycle bin before the %s" % action, exc.request_id)
@@ -547,7 +607,7 @@ def run(module, client, selection):
     decided = []
 
     if params["id"] is not None:
-        item, request_id, reason = look_up(client, params["id"], state)
+        item, request_id, reason = look_up(client, params["id"], state, params["wait_timeout"])
         if item is None:
             items = []
             decided.append(not_found_entry(params["id"], request_id, reason))
@@ -555,7 +615,7 @@ def run(module, client, selection):
             items = [outcome(describe_item(item), None, None, request_id)]
             check_type(items, params["object_type"])
     elif params["ids"] is not None:
-        items, decided = select_by_ids(client, params["ids"], params["object_type"], state)
+        items, decided = select_by_ids(client, params["ids"], params["object_type"], state, params["wait_timeout"])
     else:
         items = selection.list(client)
 
@@ -618,6 +678,7 @@ def main():
         new_user_principal_name=dict(type="str"),
         auto_reconcile_proxy_conflict=dict(type="bool", default=False),
         restore_service_principal=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=0),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("id", "ids")])
 

@@ -7,6 +7,7 @@ import uuid
 import jwt
 
 from . import identity
+from .faults import quota_error
 from .messages import GraphError, Request, Response, format_datetime, json_bytes
 from .odata import Filter, unsupported
 from .store import COLLECTIONS, is_guid, not_found, resource_name
@@ -151,7 +152,7 @@ def authenticate(emulator, request):
     except jwt.PyJWTError:
         raise invalid_token("Access token validation failure.") from None
     now = emulator.clock.now().timestamp()
-    if claims.get("exp", 0) <= now:
+    if claims.get("exp", 0) <= now or emulator.faults.token_revoked(claims.get("uti")):
         raise invalid_token("Lifetime validation failed, the token is expired.")
     if not identity.audience_ok(claims.get("aud"), request.meta.get("host")):
         raise invalid_token("Access token validation failure. Invalid audience.")
@@ -242,9 +243,22 @@ def entity(emulator, version, record, context, select=None):
 # -- the recycle bin -------------------------------------------------------------------------------
 
 
-def get_deleted(emulator, request, caller, version, object_id):
+def find_deleted(emulator, caller, object_id):
+    """The item in the bin, as this replica sees it: an id under replication lag is not there yet."""
     _check_id(object_id)
-    record = emulator.directory.find(caller.tenant, object_id, deleted=True)
+    if emulator.faults.hidden(object_id):
+        return None
+    return emulator.directory.find(caller.tenant, object_id, deleted=True)
+
+
+def spend_write(emulator, caller):
+    wait = emulator.faults.take_write()
+    if wait is not None:
+        raise quota_error(wait, caller.app_id, caller.tenant.id)
+
+
+def get_deleted(emulator, request, caller, version, object_id):
+    record = find_deleted(emulator, caller, object_id)
     if record is None:
         raise not_found(object_id)
     if not caller.may("read", record):
@@ -254,8 +268,7 @@ def get_deleted(emulator, request, caller, version, object_id):
 
 
 def purge(emulator, request, caller, object_id):
-    _check_id(object_id)
-    record = emulator.directory.find(caller.tenant, object_id, deleted=True)
+    record = find_deleted(emulator, caller, object_id)
     if record is None:
         raise not_found(object_id)
     request.meta["object_type"] = record.type
@@ -267,14 +280,14 @@ def purge(emulator, request, caller, object_id):
         )
     if not caller.may("purge", record):
         raise denied()
+    spend_write(emulator, caller)
     emulator.directory.purge(caller.tenant, record)
     request.meta["write"] = "purge"
     return ok(request, 204)
 
 
 def restore(emulator, request, caller, version, object_id):
-    _check_id(object_id)
-    record = emulator.directory.find(caller.tenant, object_id, deleted=True)
+    record = find_deleted(emulator, caller, object_id)
     if record is None:
         raise not_found(object_id)
     request.meta["object_type"] = record.type
@@ -292,6 +305,7 @@ def restore(emulator, request, caller, version, object_id):
             "Request_BadRequest",
             "newUserPrincipalName and autoReconcileProxyConflict apply only to users.",
         )
+    spend_write(emulator, caller)
     emulator.directory.restore(caller.tenant, record, new_upn=new_upn, auto_reconcile=reconcile)
     request.meta["write"] = "restore"
     context = "users/$entity" if record.type == "user" and body else "directoryObjects/$entity"
@@ -318,7 +332,11 @@ def user_owned(emulator, request, caller):
 
 
 def list_deleted(emulator, request, caller, version, type_name, cast_segment):
-    records = emulator.directory.records(caller.tenant, deleted=True, type_name=type_name)
+    records = [
+        r
+        for r in emulator.directory.records(caller.tenant, deleted=True, type_name=type_name)
+        if not emulator.faults.hidden(r.id)
+    ]
     base = f"{emulator.url}/{version}/directory/deletedItems/{cast_segment}"
     return page(emulator, request, caller, version, records, type_name, base, COLLECTIONS[type_name])
 
@@ -387,7 +405,10 @@ def page(emulator, request, caller, version, records, type_name, base, context_n
     if count:
         payload["@odata.count"] = len(records)
     if start + top < len(records):
-        payload["@odata.nextLink"] = next_link(base, request.query_pairs, start + top)
+        link = next_link(base, request.query_pairs, start + top)
+        if emulator.faults.next_link_host:
+            link = link.replace(emulator.url, emulator.faults.next_link_host, 1)
+        payload["@odata.nextLink"] = link
     payload["value"] = values
     request.meta["returned"] = len(values)
     return ok(request, 200, payload)
@@ -468,6 +489,7 @@ def soft_delete(emulator, request, caller, ref, type_name):
         raise not_found(ref)
     if not caller.may("delete", record):
         raise denied()
+    spend_write(emulator, caller)
     emulator.directory.soft_delete(caller.tenant, record, emulator.clock.now())
     request.meta["write"] = "soft_delete"
     request.meta["object_type"] = record.type

@@ -161,6 +161,8 @@ def token(emulator, request, tenant_ref):
         sp_id = tenant.service_principal_id(app.client_id)
         roles = list(app.roles)
 
+    uti = uuid.uuid4().hex[:22]
+    emulator.faults.token_issued(uti)
     now = int(time.time() + emulator.clock.offset.total_seconds())
     lifetime = emulator.token_lifetime
     claims = {
@@ -176,7 +178,7 @@ def token(emulator, request, tenant_ref):
         "sub": sp_id,
         "tid": tenant.id,
         "roles": roles,
-        "uti": uuid.uuid4().hex[:22],
+        "uti": uti,
         "ver": "1.0",
     }
     access_token = jwt.encode(claims, emulator.signing_key, algorithm="RS256", headers={"kid": "emulator"})

@@ -35,6 +35,8 @@ class Response:
     status: int
     headers: dict = field(default_factory=dict)
     body: bytes = b""
+    # An injected fault the server carries out while sending: ("drop",), ("slow", seconds), ("truncate",).
+    fault: tuple = None
 
     def json(self):
         return json.loads(self.body) if self.body else None

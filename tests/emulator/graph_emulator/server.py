@@ -4,6 +4,7 @@ import json
 import os
 import ssl
 import threading
+import time
 import uuid
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import trustme
 
+from . import faults as fault_rules
 from . import graph, identity
 from .messages import GRAPH_CONTENT_TYPE, GraphError, Request, Response, format_datetime, http_date, json_bytes, utc_now
 from .store import Directory, load_seed
@@ -50,6 +52,7 @@ class Emulator:
         self.lock = threading.RLock()
         self.signing_key = identity.new_signing_key()
         self.directory = Directory(self.seed, self.clock.now())
+        self.faults = fault_rules.Faults(self.clock)
         self._log = []
         self._httpd = None
         self._thread = None
@@ -109,6 +112,7 @@ class Emulator:
                 self.seed = load_seed(seed)
             self.clock = Clock()
             self.directory = Directory(self.seed, self.clock.now())
+            self.faults = fault_rules.Faults(self.clock)
             self._log = []
 
     def requests(self, kind=None):
@@ -169,13 +173,38 @@ class Emulator:
             elif request.kind == "identity":
                 response = identity.handle(self, request)
             else:
-                response = graph.handle(self, request)
+                response = self._graph(request)
         except GraphError as exc:
             response = graph.error_response(request, exc)
         entry.update((k, v) for k, v in request.meta.items() if k != "now")
         entry["status"] = response.status
         entry["request_id"] = response.headers.get("request-id")
         self.record(entry)
+        return response
+
+    def _graph(self, request):
+        """Graph, with the injected faults that apply to this request."""
+        self.faults.count_graph_request(request)
+        rule = self.faults.match(request)
+        if rule is None:
+            return graph.handle(self, request)
+        action = rule.action
+        if action == "status":
+            request.meta.setdefault("request_id", new_request_id())
+            raise fault_rules.status_error(rule, request.meta.get("client_id"))
+        if action == "redirect":
+            return Response(status=rule.details["status"], headers={"Location": rule.details["location"]})
+        if action == "not_json":
+            return Response(status=200, headers={"Content-Type": "text/html"}, body=b"<html>Bad gateway</html>")
+        if action == "drop" and not rule.details.get("after"):
+            return Response(status=0, fault=("drop",))
+        response = graph.handle(self, request)
+        if action == "drop":
+            response.fault = ("drop",)
+        elif action == "slow":
+            response.fault = ("slow", rule.details["seconds"])
+        elif action == "truncate":
+            response.fault = ("truncate",)
         return response
 
     def _admin(self, request):
@@ -256,11 +285,23 @@ class _Handler(BaseHTTPRequestHandler):
         )
         request.meta["host"] = self.headers.get("Host")
         response = emulator.handle(request)
+        fault = response.fault or ()
+        if fault[:1] == ("drop",):
+            self.close_connection = True
+            return
+        if fault[:1] == ("slow",):
+            time.sleep(fault[1])
         self.send_response(response.status)
         headers = dict(response.headers)
         headers.setdefault("Date", http_date())
         for name, value in headers.items():
             self.send_header(name, value)
+        if fault[:1] == ("truncate",):
+            self.send_header("Content-Length", str(len(response.body) + 64))
+            self.end_headers()
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self.close_connection = True
+            return
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -278,3 +319,60 @@ def write_state(path, payload):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=2)
+
+
+class RecordingHost:
+    """A second loopback HTTPS host, trusted through the emulator's CA, that answers every request with an
+    empty page and records what reached it, credentials included: a target for links that must not be
+    followed with a token."""
+
+    def __init__(self, emulator, host="127.0.0.2"):
+        self.host = host
+        self.seen = []
+        self._lock = threading.Lock()
+        server_cert = emulator.ca.issue_cert(host)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_cert.configure_cert(context)
+        self._httpd = ThreadingHTTPServer((host, 0), _RecordingHandler)
+        self._httpd.daemon_threads = True
+        self._httpd.recorder = self
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"https://{self.host}:{self._httpd.server_address[1]}"
+
+    def record(self, entry):
+        with self._lock:
+            self.seen.append(entry)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class _RecordingHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class names it so
+        pass
+
+    def _serve(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.recorder.record(
+            {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
+        )
+        payload = b'{"value": []}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_DELETE = _serve

@@ -50,7 +50,7 @@ class FakeCredential:
         self.issued = 0
         self.refreshes = 0
 
-    def get_token(self, force_refresh=False):
+    def get_token(self, force_refresh=False, stale=None):
         if force_refresh:
             self.refreshes += 1
         if force_refresh or not self.issued:
@@ -539,15 +539,65 @@ def test_a_redirect_is_not_followed(transport, graph, status):
     ],
 )
 def test_transport_failures_are_named_for_what_they_are(transport, graph, failure, kind):
-    transport.add("GET", ITEM, raises=failure)
+    transport.add("POST", ITEM, raises=failure)
 
     with pytest.raises(GraphError) as caught:
-        graph().client.request("GET", ITEM_PATH)
+        graph().client.request("POST", ITEM_PATH, body={})
 
     assert caught.value.kind == kind
     assert GRAPH in str(caught.value)
     assert "token-1" not in str(caught.value)
     assert len(transport.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.exceptions.ReadTimeout("read timed out"),
+        requests.exceptions.ConnectionError("connection reset by peer"),
+        requests.exceptions.ChunkedEncodingError("connection broken: IncompleteRead"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_a_lost_answer_to_a_safe_request_is_sent_again(transport, graph, failure, method):
+    transport.add(method, ITEM, raises=failure)
+    transport.add(method, ITEM, status=200, body={"id": "x"})
+    harness = graph()
+
+    answer = harness.client.request(method, ITEM_PATH)
+
+    assert answer.body == {"id": "x"} and answer.resent is True
+    assert len(transport.calls) == 2
+    assert len(harness.sleeps) == 1 and "retry 1 of" in harness.logged[0]
+
+
+def test_a_lost_answer_is_retried_at_most_max_retries_times(transport, graph):
+    transport.add("GET", ITEM, raises=requests.exceptions.ConnectionError("connection reset by peer"))
+    harness = graph()
+
+    with pytest.raises(GraphError) as caught:
+        harness.client.request("GET", ITEM_PATH)
+
+    assert caught.value.kind == "connection"
+    assert len(transport.calls) == harness.client.max_retries + 1
+
+
+def test_a_lost_answer_to_an_unsafe_request_is_not_sent_again_and_says_so(transport, graph):
+    transport.add("POST", ITEM, raises=requests.exceptions.ReadTimeout("read timed out"))
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.request("POST", ITEM_PATH, body={})
+
+    assert len(transport.calls) == 1
+    assert "not sent again" in caught.value.message
+
+
+def test_a_body_that_is_not_json_is_fetched_again_when_safe(transport, graph):
+    transport.add("GET", ITEM, status=200, text="<html>Bad gateway</html>", headers={"Content-Type": "text/html"})
+    transport.add("GET", ITEM, status=200, body={"id": "x"})
+
+    assert graph().client.request("GET", ITEM_PATH).body == {"id": "x"}
+    assert len(transport.calls) == 2
 
 
 @pytest.mark.parametrize(
@@ -565,7 +615,7 @@ def test_a_failure_carries_the_client_request_id_it_was_sent_with(transport, gra
     with pytest.raises(GraphError) as caught:
         graph().client.request("GET", ITEM_PATH)
 
-    assert caught.value.client_request_id == transport.calls[0].headers["client-request-id"]
+    assert caught.value.client_request_id == transport.calls[-1].headers["client-request-id"]
 
 
 def test_get_optional_turns_not_found_into_none(transport, graph):
