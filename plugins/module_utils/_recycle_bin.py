@@ -185,14 +185,15 @@ def parse_timestamp(option, value):
         text = text[:-1] + "+00:00"
     try:
         when = datetime.fromisoformat(text)
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        # An offset can move a time at either end of the calendar out of range.
+        return when.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise ValueError(
             "%s must be an ISO 8601 date or date-time such as 2026-11-30 or 2026-11-30T18:00:00Z, got %r"
             % (option, value)
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
 
 
 def format_timestamp(when):
@@ -226,7 +227,10 @@ class Selection:
             if older < 0:
                 problems.append("older_than_days must be 0 or more, got %s" % older)
             else:
-                self.cutoff = self.now - timedelta(days=older)
+                try:
+                    self.cutoff = self.now - timedelta(days=older)
+                except OverflowError:
+                    problems.append("older_than_days is too large, got %s" % older)
         if params.get("deleted_before") is not None:
             try:
                 before = parse_timestamp("deleted_before", params["deleted_before"])
@@ -311,12 +315,13 @@ class Selection:
                     "that this task did not see" % (len(items), object_type, owner_id)
                 )
             for item in items:
-                if self._matches_properties(item) and self.matches(item):
+                if self.matches_properties(item) and self.matches(item):
                     found.append(describe_item(item, object_type))
         return sort_oldest_first(found)
 
-    def _matches_properties(self, item):
-        if self.display_name is not None and (item.get("displayName") or "") != self.display_name:
+    def matches_properties(self, item):
+        """What a Graph query would match, for items read without one; names compare in any case, as in Graph."""
+        if self.display_name is not None and (item.get("displayName") or "").lower() != self.display_name.lower():
             return False
         if self.app_id is not None and (item.get("appId") or "").lower() != self.app_id.lower():
             return False

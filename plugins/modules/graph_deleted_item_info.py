@@ -171,7 +171,7 @@ OWNED_TYPES = ("group", "application")
 def build_selection(params, now):
     """The types to list and what they must match, checked before any request; raises ValueError."""
     explicit = params["object_type"] is not None
-    types = list(dict.fromkeys(params["object_type"] or sorted(OBJECT_TYPES)))
+    types = list(dict.fromkeys(sorted(OBJECT_TYPES) if params["object_type"] is None else params["object_type"]))
     if not types:
         raise ValueError("object_type must name at least one type")
     if params["owner_id"] is not None:
@@ -192,7 +192,9 @@ def list_one(client, selection, object_id):
             return []
         raise
     item = describe_item(response.body)
-    if item["object_type"] not in selection.object_types or not selection.matches(response.body):
+    if item["object_type"] not in selection.object_types:
+        return []
+    if not (selection.matches_properties(response.body) and selection.matches(response.body)):
         return []
     return [item]
 
