@@ -11,11 +11,15 @@ __metaclass__ = type
 
 import json
 import socket
+import threading
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as common_warnings
+from ansible.module_utils.testing import patch_module_args
 from hypothesis import settings
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
@@ -113,9 +117,12 @@ class FakeTransport(BaseAdapter):
         session.mount("http://", self)
         return session
 
-    def add(self, method, url, status=200, body=None, headers=None, text=None, raises=None):
-        """Script one answer; body is sent as JSON, text as it is, raises is an exception to raise instead."""
-        answer = dict(status=status, body=body, headers=dict(headers or {}), text=text, raises=raises)
+    def add(self, method, url, status=200, body=None, headers=None, text=None, raises=None, handler=None):
+        """Script one answer; body is sent as JSON, text as it is, raises is an exception to raise instead.
+
+        handler, when given, is called with the Call and returns the answer's fields (status, body, headers).
+        """
+        answer = dict(status=status, body=body, headers=dict(headers or {}), text=text, raises=raises, handler=handler)
         self.routes.setdefault((method, url), []).append(answer)
         return self
 
@@ -140,6 +147,10 @@ class FakeTransport(BaseAdapter):
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         if answer["raises"] is not None:
             raise answer["raises"]
+        if answer["handler"] is not None:
+            handled = dict(status=200, body=None, headers={}, text=None, raises=None)
+            handled.update(answer["handler"](call))
+            answer = handled
 
         response = requests.Response()
         response.request = request
@@ -195,3 +206,143 @@ def identity(transport):
         return base + "/oauth2/v2.0/token"
 
     return script
+
+
+class FakeBatch:
+    """Graph's POST /$batch on the fake transport: each inner request is answered from its own script.
+
+    Inner answers are keyed by method and relative URL (as the client puts them in the batch), given in
+    order and repeating the last, and returned in reverse order, as Graph does not promise any. A batch
+    can also be scripted to fail as a whole. Safe for the client's concurrent batches.
+    """
+
+    def __init__(self, transport, graph=GRAPH, version="v1.0"):
+        self.url = "%s/%s/$batch" % (graph, version)
+        self.routes = {}
+        self.batches = []
+        self.whole_failures = {}
+        self.unexpected = []
+        self.lock = threading.Lock()
+        transport.add("POST", self.url, handler=self.answer)
+
+    def add(self, method, url, status=200, body=None, headers=None):
+        self.routes.setdefault((method, url), []).append(dict(status=status, body=body, headers=dict(headers or {})))
+        return self
+
+    def add_error(self, method, url, status, code, message="", headers=None, inner=None, details=None):
+        error = {"code": code, "message": message or code}
+        if inner is not None:
+            error["innerError"] = inner
+        if details is not None:
+            error["details"] = details
+        return self.add(method, url, status=status, body={"error": error}, headers=headers)
+
+    def fail_batch(self, number, status, code, message="", headers=None):
+        """The number-th $batch request (1 for the first) fails as a whole with this Graph error."""
+        self.whole_failures[number] = dict(
+            status=status, body={"error": {"code": code, "message": message or code}}, headers=headers or {}
+        )
+
+    def answer(self, call):
+        requests_in_batch = json.loads(call.body)["requests"]
+        with self.lock:
+            self.batches.append(requests_in_batch)
+            if len(self.batches) in self.whole_failures:
+                return self.whole_failures[len(self.batches)]
+            responses = []
+            for inner in requests_in_batch:
+                key = (inner["method"], inner["url"])
+                queue = self.routes.get(key)
+                if not queue:
+                    self.unexpected.append(key)
+                    raise AssertionError("no scripted inner answer for %s %s" % key)
+                scripted = queue.pop(0) if len(queue) > 1 else queue[0]
+                response = {"id": inner["id"], "status": scripted["status"], "headers": scripted["headers"]}
+                if scripted["body"] is not None:
+                    response["body"] = scripted["body"]
+                responses.append(response)
+        return dict(status=200, body={"responses": list(reversed(responses))})
+
+    def inner_requests(self, method=None, url=None):
+        """Every inner request sent, over all batches, in the order sent."""
+        return [
+            inner
+            for batch in self.batches
+            for inner in batch
+            if (method is None or inner["method"] == method) and (url is None or inner["url"] == url)
+        ]
+
+
+@pytest.fixture
+def fresh_graph():
+    """Makes a new fake transport with a fake $batch on it, for hypothesis examples that each need their own."""
+
+    def make():
+        fake_transport = FakeTransport()
+        return fake_transport, FakeBatch(fake_transport)
+
+    return make
+
+
+@pytest.fixture
+def graph_batch(transport):
+    """A fake $batch endpoint on the transport; it fails the test if an unscripted inner request was sent."""
+    fake = FakeBatch(transport)
+    yield fake
+    assert not fake.unexpected, "inner requests nobody scripted: %r" % fake.unexpected
+
+
+class ModuleTask:
+    """Runs a module's main() as Ansible would, against the fake transport, and reads its result."""
+
+    def __init__(self, monkeypatch, capsys, transport, module):
+        self.capsys = capsys
+        self.transport = transport
+        self.module = module
+        self.logged = []
+        self.sleeps = []
+        self.output = None
+        monkeypatch.setattr(basic.AnsibleModule, "log", lambda module, msg, log_args=None: self.logged.append(msg))
+        monkeypatch.setattr(common_warnings, "_global_warnings", {})
+        monkeypatch.setattr(common_warnings, "_global_deprecations", {})
+
+        real_connect = module.connect
+
+        def connect_to_fake_graph(ansible_module):
+            client = real_connect(ansible_module)
+            transport.mount(client.session)
+            client.sleep = self.sleeps.append
+            return client
+
+        monkeypatch.setattr(module, "connect", connect_to_fake_graph)
+
+    def __call__(self, check_mode=False, diff=False, **args):
+        task = dict(access_token="given-access-token-value", graph_endpoint=GRAPH, authority_host=LOGIN)
+        task.update(args)
+        task = dict((name, value) for name, value in task.items() if value is not None)
+        if check_mode:
+            task["_ansible_check_mode"] = True
+        if diff:
+            task["_ansible_diff"] = True
+
+        with patch_module_args(task):
+            with pytest.raises(SystemExit) as caught:
+                self.module.main()
+
+        self.output = self.capsys.readouterr().out
+        result = json.loads(self.output.strip().splitlines()[-1])
+        assert caught.value.code == (1 if result.get("failed") else 0)
+        return result
+
+    def methods_sent(self):
+        return [call.method for call in self.transport.calls]
+
+
+@pytest.fixture
+def module_task(monkeypatch, capsys, transport):
+    """Returns a runner for the given module's main(), wired to the fake transport."""
+
+    def make(module):
+        return ModuleTask(monkeypatch, capsys, transport, module)
+
+    return make
