@@ -53,6 +53,7 @@ class GraphError(Exception):
         self.kind = kind
         # True when the request was sent again after its first answer was lost.
         self.resent = False
+        self.details = []
 
     def to_result(self):
         """The fields a module adds to fail_json."""
@@ -154,9 +155,13 @@ def error_from_body(status, body, headers, fallback):
     client_request_id = headers.get("client-request-id") or (
         inner.get("client-request-id") if isinstance(inner, dict) else None
     )
-    return GraphError(
+    failure = GraphError(
         message, status=status, error_code=code, request_id=request_id, client_request_id=client_request_id
     )
+    details = error.get("details") if isinstance(error, dict) else None
+    # Graph's details name what conflicted, for example {"code": "ObjectConflict", "target": "userPrincipalName"}.
+    failure.details = [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+    return failure
 
 
 def decode_body(response):
@@ -244,6 +249,11 @@ class GraphClient:
         self.max_retries = max_retries
         self.sleep = sleep
         self.request_count = 0
+        self._gate_lock = threading.Lock()
+        self._gate_until = 0.0
+        self._gate_owner = None
+        # Requests Graph answered with anything but a throttle, across threads.
+        self.progress = 0
         base = urlsplit(settings.graph_endpoint)
         self._origin = (base.scheme, base.netloc.lower())
 
@@ -277,6 +287,7 @@ class GraphClient:
         attempt = 0
         while True:
             attempt += 1
+            self._pass_gate()
             client_request_id = str(uuid.uuid4())
             token = self.credential.get_token()
             send_headers = {
@@ -339,6 +350,11 @@ class GraphClient:
             if decoded is None and status not in RETRY_STATUSES:
                 # Not Graph's own answer: a gateway's page or a cut-off body.
                 error.message = "Graph answered %s with HTTP %s and a body that is not JSON" % (target, status)
+                if not safe:
+                    error.message += (
+                        ". The request may or may not have taken effect and is not sent again, since repeating it "
+                        "is not safe; check the item's state before running the task again"
+                    )
                 if safe and attempt <= self.max_retries:
                     self._wait(attempt, None, error.message)
                     resent = True
@@ -366,7 +382,21 @@ class GraphClient:
     def _wait(self, attempt, retry_after, why):
         wait = retry_delay(attempt, retry_after)
         self.log("%s; retry %d of %d in %.1f s" % (why, attempt, self.max_retries, wait))
+        if retry_after is not None:
+            # Graph throttles the app, not the request: every thread holds off until Retry-After has passed.
+            with self._gate_lock:
+                until = time.monotonic() + wait
+                if until > self._gate_until:
+                    self._gate_until, self._gate_owner = until, threading.current_thread().ident
         self.sleep(wait)
+
+    def _pass_gate(self):
+        """Wait out a Retry-After that another thread was given; the thread that was given it waits in _wait."""
+        with self._gate_lock:
+            pause = self._gate_until - time.monotonic()
+            own = self._gate_owner == threading.current_thread().ident
+        if pause > 0 and not own:
+            self.sleep(pause)
 
     def get_optional(self, path, params=None):
         """GET that returns None on 404 instead of raising."""
@@ -418,12 +448,16 @@ class GraphClient:
     def _batch_chunk(self, chunk):
         pending = list(chunk)
         answers = {}
+        stalled = 0
         attempt = 0
+        renewed = False
         while pending:
             attempt += 1
+            progress_before = self.progress
             payload = {"requests": [self._batch_request(call) for call in pending]}
             # A batch of reads and deletes may be sent again when its answer is lost; one that restores may not.
             safe = all(call["method"] in ("GET", "DELETE") for call in pending)
+            token = self.credential.get_token()
             try:
                 response = self.request("POST", "/$batch", body=payload, ok=(200,), safe=safe)
             except GraphError as exc:
@@ -435,42 +469,62 @@ class GraphClient:
                         client_request_id=exc.client_request_id,
                     )
                 return answers
-            by_id = {}
-            for inner in response.body.get("responses") or []:
-                headers = dict((k.lower(), v) for k, v in (inner.get("headers") or {}).items())
-                body = inner.get("body")
-                inner_error = (body or {}).get("error") if isinstance(body, dict) else None
-                request_id = response.request_id
-                if isinstance(inner_error, dict):
-                    inner_details = inner_error.get("innerError") or inner_error.get("innererror") or {}
-                    request_id = inner_details.get("request-id") or request_id
-                answer = BatchAnswer(
-                    inner.get("status"),
-                    body,
-                    request_id,
-                    parse_retry_after(headers.get("retry-after")),
-                    response.client_request_id,
-                )
-                answer.resent = response.resent
-                by_id[str(inner.get("id"))] = answer
+            by_id = self._inner_answers(response)
             retry = []
+            expired = []
             for call in pending:
                 answer = by_id.get(call["id"])
                 if answer is None:
                     answer = BatchAnswer(None, {"error": {"message": "no answer in the $batch response"}}, None)
                 answers[call["id"]] = answer
-                if answer.status in RETRY_STATUSES and attempt <= self.max_retries:
+                if answer.status in RETRY_STATUSES:
                     retry.append(call)
+                elif answer.status == 401 and self.credential.can_refresh and not renewed:
+                    expired.append(call)
+            if expired:
+                renewed = True
+                self.log("Graph refused the token for %d requests in a $batch; requesting a new one" % len(expired))
+                self.credential.get_token(force_refresh=True, stale=token)
+            got_through = len(pending) - len(retry) - len(expired)
+            if got_through:
+                with self._gate_lock:
+                    self.progress += got_through
+            # The cap counts retries in a row during which Graph let nothing of this client through, so a long
+            # run under a write quota that lets some requests through still finishes.
+            stalled = stalled + 1 if attempt > 1 and self.progress == progress_before else 0
+            if retry and stalled >= self.max_retries:
+                break
             if retry:
                 waits = [answers[c["id"]].retry_after for c in retry if answers[c["id"]].retry_after is not None]
-                wait = retry_delay(attempt, max(waits) if waits else None)
-                self.log(
-                    "Graph throttled %d of %d requests in a $batch (HTTP %s); retry %d of %d in %.1f s"
-                    % (len(retry), len(pending), answers[retry[0]["id"]].status, attempt, self.max_retries, wait)
+                self._wait(
+                    max(1, stalled),
+                    max(waits) if waits else None,
+                    "Graph throttled %d of %d requests in a $batch (HTTP %s)"
+                    % (len(retry), len(pending), answers[retry[0]["id"]].status),
                 )
-                self.sleep(wait)
-            pending = retry
+            pending = retry + expired
         return answers
+
+    def _inner_answers(self, response):
+        by_id = {}
+        for inner in response.body.get("responses") or []:
+            headers = dict((k.lower(), v) for k, v in (inner.get("headers") or {}).items())
+            body = inner.get("body")
+            inner_error = (body or {}).get("error") if isinstance(body, dict) else None
+            request_id = response.request_id
+            if isinstance(inner_error, dict):
+                inner_details = inner_error.get("innerError") or inner_error.get("innererror") or {}
+                request_id = inner_details.get("request-id") or request_id
+            answer = BatchAnswer(
+                inner.get("status"),
+                body,
+                request_id,
+                parse_retry_after(headers.get("retry-after")),
+                response.client_request_id,
+            )
+            answer.resent = response.resent
+            by_id[str(inner.get("id"))] = answer
+        return by_id
 
     @staticmethod
     def _batch_request(call):

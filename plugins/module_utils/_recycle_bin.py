@@ -329,7 +329,15 @@ class Selection:
 
 
 def sort_oldest_first(items):
-    return sorted(items, key=lambda i: (i.get("deleted_date_time") or "", i.get("id") or ""))
+    def key(item):
+        deleted = item.get("deleted_date_time")
+        try:
+            when = parse_timestamp("deletedDateTime", deleted) if deleted else None
+        except ValueError:
+            when = None
+        return (when is None, when or datetime.min.replace(tzinfo=timezone.utc), item.get("id") or "")
+
+    return sorted(items, key=key)
 
 
 def add_retention(entry, now):

@@ -506,7 +506,9 @@ def build_selection(params):
 
 def conflict_reason(error):
     """Words for a restore Graph refused because another object holds the user's name or addresses."""
-    text = "%s %s" % (error.message, error.error_code)
+    targets = [str(d.get("target")) for d in error.details if d.get("code") == "ObjectConflict"]
+    # The details name the conflict; older answers only word it in the message.
+    text = " ".join(targets) if targets else error.message
     if "proxyAddresses" in text:
         return "%s Set auto_reconcile_proxy_conflict: true to drop the addresses another object holds." % error.message
     if "userPrincipalName" in text:

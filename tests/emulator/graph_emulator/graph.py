@@ -129,7 +129,8 @@ def handle(emulator, request):
 
     with emulator.lock:
         emulator.directory.sweep(emulator.clock.now())
-        caller = authenticate(emulator, request)
+        # A $batch is authenticated once: its requests run with the caller the batch was accepted for.
+        caller = request.meta.get("caller") or authenticate(emulator, request)
         request.meta["tenant"] = caller.tenant.id
         request.meta["client_id"] = caller.app_id
         return route(emulator, request, caller, version, parts)
@@ -535,6 +536,7 @@ def batch(emulator, request, caller, version):
             batch_request_id=str(item.get("id")),
         )
         sub.meta["host"] = request.meta.get("host")
+        sub.meta["caller"] = caller
         sub.meta["batch_of"] = request.meta["request_id"]
         response = emulator.handle(sub)
         inner_headers = {

@@ -176,7 +176,7 @@ class Emulator:
                 response = self._graph(request)
         except GraphError as exc:
             response = graph.error_response(request, exc)
-        entry.update((k, v) for k, v in request.meta.items() if k != "now")
+        entry.update((k, v) for k, v in request.meta.items() if k not in ("now", "caller"))
         entry["status"] = response.status
         entry["request_id"] = response.headers.get("request-id")
         self.record(entry)
