@@ -110,5 +110,7 @@ notes:
   - Secrets and tokens are marked C(no_log) and never appear in results, logs, diffs or errors.
   - Every request carries a fresh C(client-request-id) and a C(User-Agent) naming the collection and its version.
   - Throttled (HTTP 429) and unavailable (503, 504) answers are retried after their C(Retry-After),
-    clamped to 1 to 60 seconds, at most 5 times; each retry is written to the module log.
+    clamped to 1 to 60 seconds, until 5 retries in a row got nothing through. A lost answer (reset connection,
+    timeout, cut-off or non-JSON body) is retried when the request is safe to repeat (a read or a purge), never
+    for a restore. An expired token is renewed once. Each retry is written to the module log.
 """

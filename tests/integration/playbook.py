@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -82,9 +83,8 @@ class PlaybookRunner:
         env.update(extra or {})
         return env
 
-    def run(self, tasks, connection=True, check=False, diff=False, verbosity=0, env=None, play_vars=None):
-        """Run one play on localhost. connection=True sets the emulator connection through module_defaults
-        of the collection's action group; a dict sets those options instead; False sets none."""
+    def prepare(self, tasks, connection=True, check=False, diff=False, verbosity=0, env=None, play_vars=None):
+        """Write the play and return (command, environment, results path) to run it."""
         self.count += 1
         play = {"name": "test play", "hosts": "localhost", "gather_facts": False, "tasks": tasks}
         if connection:
@@ -106,10 +106,38 @@ class PlaybookRunner:
             command.append("-" + "v" * verbosity)
         extra = dict(env or {})
         extra["GRAPHOPS_RESULT_LOG"] = str(results_path)
-        proc = subprocess.run(
-            command, env=self.environment(extra), capture_output=True, text=True, timeout=300, check=False
-        )
-        results = []
-        if results_path.exists():
-            results = [json.loads(line) for line in results_path.read_text().splitlines() if line.strip()]
-        return Run(proc.returncode, proc.stdout, proc.stderr, results)
+        return command, self.environment(extra), results_path
+
+    def run(self, tasks, **options):
+        """Run one play on localhost. connection=True sets the emulator connection through module_defaults
+        of the collection's action group; a dict sets those options instead; False sets none."""
+        command, env, results_path = self.prepare(tasks, **options)
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+        return Run(proc.returncode, proc.stdout, proc.stderr, read_results(results_path))
+
+    def start(self, tasks, **options):
+        """Start a play, for a test that stops it part-way with kill()."""
+        command, env, dummy = self.prepare(tasks, **options)
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def kill(self, process):
+        """Stop a started play at once, with the worker and module processes Ansible started for it: they run
+        in sessions of their own, so each is found by this test's folder on its command line."""
+        marker = str(self.tmp_path).encode()
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % entry, "rb") as handle:
+                    if marker in handle.read():
+                        os.kill(int(entry), signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                continue
+
+
+def read_results(path):
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 import pytest
 
 from .tenants import ALICE, BOB, TENANT_ID, bulk_seed
@@ -207,3 +209,28 @@ def test_check_mode_sends_no_write_whatever_the_fault(playbook, emulator):
     assert writes(emulator) == []
     assert not [r for r in emulator.requests("graph") if r["method"] in ("DELETE", "PATCH")]
     assert in_bin(emulator, ALICE) and in_bin(emulator, BOB)
+
+
+def test_a_bulk_run_stopped_half_way_completes_the_rest_when_run_again(playbook, emulator, secret):
+    emulator.reset(bulk_seed(secret, old_users=200))
+    # A tight write quota keeps the run long enough to stop it part-way.
+    emulator.faults.write_quota(capacity=20, per_seconds=2)
+    task = {"name": "op", PURGE: {"object_type": "user", "older_than_days": 9, "max_items": 500}, "register": "op"}
+
+    process = playbook.start([task])
+    deadline = time.monotonic() + 120
+    while len(writes(emulator)) < 40 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    playbook.kill(process)
+    time.sleep(1)  # what Graph had already accepted lands
+    done_before = len(writes(emulator))
+    assert 0 < done_before < 201, "the run was not stopped part-way"
+
+    again = playbook.run([task])
+
+    assert again.rc == 0, again.output
+    summary = again.result("op")["summary"]
+    assert summary["matched"] == summary["purged"] == 201 - done_before
+    assert summary["failed"] == 0
+    purged = [r["path"] for r in writes(emulator)]
+    assert len(purged) == len(set(purged)) == 201

@@ -26,7 +26,9 @@ class Rule:
     """A fault for the next `count` requests that match: method, a path pattern, an object id in the
     path, and whether the request is inside a $batch (inner), outside (outer) or either (any)."""
 
-    def __init__(self, action, count=1, method=None, path=None, object_id=None, scope="any", skip=0, **details):
+    def __init__(
+        self, action, count=1, method=None, path=None, object_id=None, scope="any", skip=0, kind="graph", **details
+    ):
         if action not in ACTIONS:
             raise ValueError("unknown fault %r" % action)
         self.action = action
@@ -37,10 +39,13 @@ class Rule:
         self.scope = scope
         self.details = details
         self.skip = skip
+        self.kind = kind
         self.fired = 0
 
     def matches(self, request):
         if self.remaining is not None and self.remaining <= 0:
+            return False
+        if request.kind != self.kind:
             return False
         inner = request.batch_request_id is not None
         if (self.scope == "inner" and not inner) or (self.scope == "outer" and inner):

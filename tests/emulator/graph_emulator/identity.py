@@ -183,6 +183,8 @@ def token(emulator, request, tenant_ref):
     }
     access_token = jwt.encode(claims, emulator.signing_key, algorithm="RS256", headers={"kid": "emulator"})
     request.meta["token_issued"] = True
+    with emulator.lock:
+        emulator.issued_tokens.append(access_token)
     return identity_json(
         200,
         {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": access_token},

@@ -53,6 +53,8 @@ class Emulator:
         self.signing_key = identity.new_signing_key()
         self.directory = Directory(self.seed, self.clock.now())
         self.faults = fault_rules.Faults(self.clock)
+        # Every access token issued, so that tests can look for them where they must never appear.
+        self.issued_tokens = []
         self._log = []
         self._httpd = None
         self._thread = None
@@ -113,6 +115,7 @@ class Emulator:
             self.clock = Clock()
             self.directory = Directory(self.seed, self.clock.now())
             self.faults = fault_rules.Faults(self.clock)
+            self.issued_tokens = []
             self._log = []
 
     def requests(self, kind=None):
@@ -171,7 +174,11 @@ class Emulator:
             if request.kind == "admin":
                 response = self._admin(request)
             elif request.kind == "identity":
-                response = identity.handle(self, request)
+                rule = self.faults.match(request)
+                if rule is not None and rule.action == "redirect":
+                    response = Response(status=rule.details["status"], headers={"Location": rule.details["location"]})
+                else:
+                    response = identity.handle(self, request)
             else:
                 response = self._graph(request)
         except GraphError as exc:
