@@ -66,4 +66,4 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(BUILD) tests/output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BUILD) tests/output .pytest_cache .ruff_cache .hypothesis

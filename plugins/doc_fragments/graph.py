@@ -15,16 +15,22 @@ options:
   auth_method:
     description:
       - How the module signs in to Microsoft Entra ID.
-      - V(auto) uses the first credential that is set, in this order
-        O(access_token), O(client_certificate_path), O(client_secret).
-        Options of the other kinds are then ignored.
+      - V(auto) uses the first credential that is set, in this order O(access_token),
+        O(client_certificate_path), O(client_secret), O(federated_token_file); options set in the task come
+        before those inherited from environment variables. With none set, it uses a managed identity when the
+        environment offers its endpoint (see O(managed_identity_source)). Options of the other kinds are
+        then ignored. The module log says which method was chosen.
       - V(client_secret) signs in as an application with O(tenant_id), O(client_id) and O(client_secret).
       - V(client_certificate) signs in as an application with O(tenant_id), O(client_id) and
         O(client_certificate_path).
       - V(access_token) sends O(access_token) as it is, with no sign-in request.
+      - V(workload_identity) signs in as an application with O(tenant_id), O(client_id) and the token in
+        O(federated_token_file), with no secret stored.
+      - V(managed_identity) uses the managed identity of the Azure resource the module runs on:
+        system-assigned, or user-assigned when O(client_id) names it. See O(managed_identity_source).
     type: str
     default: auto
-    choices: [auto, client_secret, client_certificate, access_token]
+    choices: [auto, client_secret, client_certificate, access_token, workload_identity, managed_identity]
   tenant_id:
     description:
       - The directory (tenant) id, or a verified domain of the tenant such as V(contoso.onmicrosoft.com).
@@ -65,6 +71,8 @@ options:
       - V(usgov) is C(login.microsoftonline.us) and C(graph.microsoft.us).
       - V(usgov_dod) is C(login.microsoftonline.us) and C(dod-graph.microsoft.us).
       - V(china) is C(login.chinacloudapi.cn) and C(microsoftgraph.chinacloudapi.cn).
+      - An O(authority_host) or O(graph_endpoint) that names a known host of another cloud fails before any
+        request: tokens of one cloud are not valid in another.
     type: str
     default: public
     choices: [public, usgov, usgov_dod, china]
@@ -99,9 +107,35 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds to wait for each HTTP answer, from 1 to 3600.
     type: int
     default: 30
+  federated_token_file:
+    description:
+      - For V(workload_identity), a file holding the token another identity provider (a CI system such as
+        GitHub Actions or GitLab, or Kubernetes) gave this job. It is read at each sign-in, since it rotates,
+        and sent as the client assertion; the app registration needs a matching federated credential.
+      - If not set, the value of the E(AZURE_FEDERATED_TOKEN_FILE) environment variable is used.
+    type: path
+  managed_identity_source:
+    description:
+      - For V(managed_identity), where the token comes from.
+      - V(environment) uses the endpoint the Azure service hands its processes in E(IDENTITY_ENDPOINT) and
+        E(IDENTITY_HEADER) (App Service, Functions, Automation) or E(MSI_ENDPOINT) and E(MSI_SECRET)
+        (Azure Machine Learning), and fails before any request when there is none.
+      - V(imds) uses the instance metadata service of an Azure VM (C(169.254.169.254)). It is never used
+        unless chosen here.
+    type: str
+    default: environment
+    choices: [environment, imds]
+  token_cache_path:
+    description:
+      - Keep the tokens the modules obtain in this file (msal's token cache, mode 0600), so that the tasks of
+        a play reuse one token instead of signing in once per task.
+      - A file that another user owns, that others may read, or that is not a token cache is ignored with a
+        warning, never trusted. Tokens in it are never printed.
+      - Keep it on the host that runs the modules, in a folder only the automation user can read.
+    type: path
 requirements:
   - msal (for every O(auth_method) but V(access_token))
   - requests

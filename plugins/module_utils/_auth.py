@@ -11,11 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
+import stat
 import threading
 from urllib.parse import urlsplit
-
-from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     GraphError,
@@ -49,33 +49,69 @@ CLOUDS = {
     "china": ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
 }
 
-AUTH_METHODS = ("auto", "client_secret", "client_certificate", "access_token")
+AUTH_METHODS = ("auto", "client_secret", "client_certificate", "access_token", "workload_identity", "managed_identity")
 
 # \Z, not $: $ also matches before a trailing newline.
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 TENANT_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}\Z")
 
 
+# The environment variables each option falls back to, in the names azure-identity uses.
+ENVIRONMENT = (
+    ("tenant_id", ("AZURE_TENANT_ID",)),
+    ("client_id", ("AZURE_CLIENT_ID",)),
+    ("client_secret", ("AZURE_CLIENT_SECRET",)),
+    ("client_certificate_path", ("AZURE_CLIENT_CERTIFICATE_PATH",)),
+    ("client_certificate_password", ("AZURE_CLIENT_CERTIFICATE_PASSWORD",)),
+    ("authority_host", ("AZURE_AUTHORITY_HOST",)),
+    ("federated_token_file", ("AZURE_FEDERATED_TOKEN_FILE",)),
+)
+SECRET_OPTIONS = ("client_secret", "client_certificate_password", "access_token")
+MAX_TIMEOUT = 3600
+
+
 def graph_argument_spec():
-    """The connection and sign-in options every module of the collection takes."""
+    """The connection and sign-in options every module of the collection takes.
+
+    The environment variables are read by with_environment(), not by Ansible's fallback, so that an option
+    set in the task can be told from one inherited from the environment.
+    """
     return dict(
         auth_method=dict(type="str", default="auto", choices=list(AUTH_METHODS)),
-        tenant_id=dict(type="str", fallback=(env_fallback, ["AZURE_TENANT_ID"])),
-        client_id=dict(type="str", fallback=(env_fallback, ["AZURE_CLIENT_ID"])),
-        client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["AZURE_CLIENT_SECRET"])),
-        client_certificate_path=dict(type="path", fallback=(env_fallback, ["AZURE_CLIENT_CERTIFICATE_PATH"])),
-        client_certificate_password=dict(
-            type="str", no_log=True, fallback=(env_fallback, ["AZURE_CLIENT_CERTIFICATE_PASSWORD"])
-        ),
+        tenant_id=dict(type="str"),
+        client_id=dict(type="str"),
+        client_secret=dict(type="str", no_log=True),
+        client_certificate_path=dict(type="path"),
+        client_certificate_password=dict(type="str", no_log=True),
         access_token=dict(type="str", no_log=True),
         cloud=dict(type="str", default="public", choices=sorted(CLOUDS)),
-        authority_host=dict(type="str", fallback=(env_fallback, ["AZURE_AUTHORITY_HOST"])),
+        authority_host=dict(type="str"),
         graph_endpoint=dict(type="str"),
         api_version=dict(type="str", default="v1.0", choices=["v1.0", "beta"]),
         ca_path=dict(type="path"),
         validate_certs=dict(type="bool", default=True),
         timeout=dict(type="int", default=30),
+        federated_token_file=dict(type="path"),
+        managed_identity_source=dict(type="str", default="environment", choices=["environment", "imds"]),
+        token_cache_path=dict(type="path", no_log=False),
     )
+
+
+def with_environment(params, environ=None):
+    """The options with the environment filled in where a task left them unset, and the names so filled."""
+    environ = os.environ if environ is None else environ
+    merged = dict(params)
+    from_environment = set()
+    for option, names in ENVIRONMENT:
+        if merged.get(option) is not None:
+            continue
+        for name in names:
+            if environ.get(name):
+                value = environ[name]
+                merged[option] = os.path.expanduser(value) if option == "client_certificate_path" else value
+                from_environment.add(option)
+                break
+    return merged, from_environment
 
 
 class OptionsError(ValueError):
@@ -110,6 +146,24 @@ def _port_is_valid(parts):
         return False
 
 
+def cloud_of(origin, column):
+    """The clouds whose sign-in authority (column 0) or Graph root (column 1) is this origin."""
+    return sorted(name for name, hosts in CLOUDS.items() if hosts[column] == origin)
+
+
+def cloud_mismatches(cloud, authority_host, graph_endpoint):
+    """Overrides that name a known host of another cloud: tokens do not cross clouds, so these can only fail."""
+    problems = []
+    for option, origin, column in (("authority_host", authority_host, 0), ("graph_endpoint", graph_endpoint, 1)):
+        owners = cloud_of(origin, column) if origin else []
+        if owners and cloud not in owners:
+            problems.append(
+                "%s %s belongs to cloud %s, but cloud is %s: set cloud to match, or point both authority_host "
+                "and graph_endpoint at one cloud" % (option, origin, " or ".join(owners), cloud)
+            )
+    return problems
+
+
 class ConnectionSettings:
     """Where to sign in and where Graph is, resolved from cloud and its overrides."""
 
@@ -126,16 +180,29 @@ class ConnectionSettings:
         if params.get("graph_endpoint"):
             self.graph_endpoint = normalize_https_url("graph_endpoint", params["graph_endpoint"], problems)
 
+        problems.extend(cloud_mismatches(params["cloud"], self.authority_host, self.graph_endpoint))
+
         self.api_version = params["api_version"]
         self.scope = "%s/.default" % self.graph_endpoint
         self.validate_certs = params["validate_certs"]
         self.ca_path = params.get("ca_path")
+        if self.ca_path and not os.access(self.ca_path, os.R_OK):
+            problems.append("ca_path %s does not exist or cannot be read" % self.ca_path)
         self.timeout = params["timeout"]
-        if self.timeout is not None and self.timeout <= 0:
-            problems.append("timeout must be a positive number of seconds, got %s" % self.timeout)
+        if isinstance(self.timeout, bool) or not 0 < self.timeout <= MAX_TIMEOUT:
+            problems.append("timeout must be a number of seconds from 1 to %d, got %r" % (MAX_TIMEOUT, self.timeout))
 
         if problems:
             raise OptionsError(problems)
+
+    @property
+    def allowed_origins(self):
+        """The hosts a request may go to: the sign-in endpoint and Graph (and, for a cloud's own sign-in
+        endpoint, the instance discovery msal does at login.microsoftonline.com)."""
+        origins = set([self.authority_host, self.graph_endpoint])
+        if not self.custom_authority:
+            origins.add(CLOUDS["public"][0])
+        return origins
 
     @property
     def verify(self):
@@ -150,12 +217,20 @@ class Credential:
     name = None
     required = ()
     can_refresh = True
+    # Whether the token is the app's own (client credentials), not a signed-in user's.
+    app_only = True
 
-    def __init__(self, params, settings, session, log):
+    def __init__(self, params, settings, session, log, cache=None):
         self.params = params
         self.settings = settings
         self.session = session
         self.log = log
+        # A TokenCacheFile when token_cache_path is set.
+        self.cache = cache
+
+    def origins(self):
+        """Hosts beside the sign-in endpoint and Graph that this credential needs to reach."""
+        return set()
 
     def validate(self):
         """Problems with the options, found without any network call; an empty list when all is well."""
@@ -184,8 +259,8 @@ class MsalCredential(Credential):
 
     required = ("tenant_id", "client_id")
 
-    def __init__(self, params, settings, session, log):
-        super(MsalCredential, self).__init__(params, settings, session, log)
+    def __init__(self, params, settings, session, log, cache=None):
+        super(MsalCredential, self).__init__(params, settings, session, log, cache)
         self._app = None
         self._token = None
         self._lock = threading.Lock()
@@ -201,18 +276,37 @@ class MsalCredential(Credential):
                 http_client=self.session,
                 azure_region=None,
             )
+            if self.cache is not None:
+                kwargs["token_cache"] = self.cache.load()
             if self.settings.custom_authority:
                 # A private authority host has no instance metadata at login.microsoftonline.com.
                 kwargs["instance_discovery"] = False
             try:
                 self._app = msal.ConfidentialClientApplication(self.params["client_id"], **kwargs)
+            except GraphError:
+                raise
             except requests_exceptions() as exc:
                 raise transport_error(exc, self.settings.authority_host) from exc
             except ValueError as exc:
-                raise GraphError(
-                    "Could not use the sign-in endpoint %s: %s" % (kwargs["authority"], exc), kind="auth"
+                # msal fetches the tenant's OpenID configuration here; an unknown tenant fails it.
+                raise self._sign_in_error(
+                    "Could not use the sign-in endpoint %s for tenant_id %s: %s"
+                    % (self.settings.authority_host, self.params["tenant_id"], exc)
                 ) from exc
         return self._app
+
+    def _sign_in_error(self, message, error_code=None, request_id=None):
+        """A failed sign-in, with the status and ids of the last exchange with the sign-in endpoint."""
+        last = self.session.last
+        codes = last.get("error_codes") or []
+        return GraphError(
+            message,
+            status=last.get("status"),
+            error_code=error_code or (("AADSTS%s" % codes[0]) if codes else None),
+            request_id=request_id or last.get("request_id"),
+            client_request_id=last.get("client_request_id"),
+            kind="auth",
+        )
 
     def get_token(self, force_refresh=False, stale=None):
         with self._lock:
@@ -230,14 +324,16 @@ class MsalCredential(Credential):
                 cache.remove_at(entry)
         try:
             result = app.acquire_token_for_client(scopes=[self.settings.scope])
+        except GraphError:
+            raise
         except requests_exceptions() as exc:
             raise transport_error(exc, self.settings.authority_host) from exc
         except Exception as exc:  # msal raises its own errors for malformed answers
-            raise GraphError("Sign-in failed at %s: %s" % (self.settings.authority_host, exc), kind="auth") from exc
+            raise self._sign_in_error("Sign-in failed at %s: %s" % (self.settings.authority_host, exc)) from exc
 
         if "access_token" not in result:
             codes = result.get("error_codes") or []
-            raise GraphError(
+            raise self._sign_in_error(
                 "Sign-in failed for client_id %s in tenant %s: %s: %s"
                 % (
                     self.params["client_id"],
@@ -247,9 +343,10 @@ class MsalCredential(Credential):
                 ),
                 error_code=("AADSTS%s" % codes[0]) if codes else result.get("error"),
                 request_id=result.get("correlation_id"),
-                kind="auth",
             )
         self.log("Signed in with %s (token from %s)" % (self.name, result.get("token_source", "identity provider")))
+        if self.cache is not None:
+            self.cache.save()
         self._token = result["access_token"]
         return self._token
 
@@ -288,33 +385,231 @@ class AccessTokenCredential(Credential):
     name = "access_token"
     required = ("access_token",)
     can_refresh = False
+    # A token from elsewhere may be a user's.
+    app_only = False
 
     def get_token(self, force_refresh=False, stale=None):
         return self.params["access_token"]
 
 
-CREDENTIALS = dict((c.name, c) for c in (AccessTokenCredential, ClientCertificateCredential, ClientSecretCredential))
+class WorkloadIdentityCredential(MsalCredential):
+    """Workload identity federation: a token another identity provider (a CI system, Kubernetes) gave this
+    job, read from a file at each sign-in since it rotates, and sent as the client assertion."""
 
-# The order auth_method=auto tries: the first kind whose own option is set wins.
+    name = "workload_identity"
+    required = ("tenant_id", "client_id", "federated_token_file")
+
+    def validate(self):
+        problems = super(WorkloadIdentityCredential, self).validate()
+        path = self.params.get("federated_token_file")
+        if path and not os.access(path, os.R_OK):
+            problems.append("federated_token_file %s does not exist or cannot be read" % path)
+        return problems
+
+    def client_credential(self):
+        return {"client_assertion": self._assertion}
+
+    def _assertion(self):
+        path = self.params["federated_token_file"]
+        try:
+            with open(path) as handle:
+                assertion = handle.read().strip()
+        except (IOError, OSError) as exc:
+            raise GraphError("federated_token_file %s cannot be read: %s" % (path, exc), kind="auth") from exc
+        if not assertion:
+            raise GraphError("federated_token_file %s is empty" % path, kind="auth")
+        return assertion
+
+
+def managed_identity_environment(environ=None):
+    """The managed identity endpoint the environment offers (App Service, Functions, Automation, Azure ML)."""
+    environ = os.environ if environ is None else environ
+    for endpoint, secret in (("IDENTITY_ENDPOINT", "IDENTITY_HEADER"), ("MSI_ENDPOINT", "MSI_SECRET")):
+        if environ.get(endpoint) and environ.get(secret):
+            return environ[endpoint]
+    return None
+
+
+class ManagedIdentityCredential(Credential):
+    """The managed identity of the Azure resource the module runs on, through msal's managed identity support:
+    system-assigned, or user-assigned when client_id is set."""
+
+    name = "managed_identity"
+    required = ()
+    # The instance metadata service of an Azure VM; reached only when managed_identity_source says imds.
+    IMDS = "http://169.254.169.254"
+
+    def __init__(self, params, settings, session, log, cache=None):
+        super(ManagedIdentityCredential, self).__init__(params, settings, session, log, cache)
+        self._client = None
+        self._token = None
+        self._lock = threading.Lock()
+
+    def endpoint(self):
+        if self.params.get("managed_identity_source") == "imds":
+            return self.IMDS
+        return managed_identity_environment()
+
+    def origins(self):
+        endpoint = self.endpoint()
+        if not endpoint:
+            return set()
+        parts = urlsplit(endpoint)
+        return set(["%s://%s" % (parts.scheme.lower(), parts.netloc.lower())])
+
+    def validate(self):
+        problems = []
+        if not self.endpoint():
+            problems.append(
+                "auth_method managed_identity found no managed identity endpoint: IDENTITY_ENDPOINT and "
+                "IDENTITY_HEADER (App Service, Functions, Automation) or MSI_ENDPOINT and MSI_SECRET are not set; "
+                "on an Azure VM set managed_identity_source: imds"
+            )
+        client_id = self.params.get("client_id")
+        if client_id and not GUID_RE.match(client_id):
+            problems.append("client_id of a user-assigned managed identity must be its client id, a GUID")
+        return problems
+
+    def get_token(self, force_refresh=False, stale=None):
+        with self._lock:
+            if self._token and not force_refresh:
+                return self._token
+            if force_refresh and stale is not None and self._token and self._token != stale:
+                return self._token
+            if self._client is None:
+                client_id = self.params.get("client_id")
+                identity = (
+                    msal.UserAssignedManagedIdentity(client_id=client_id)
+                    if client_id
+                    else msal.SystemAssignedManagedIdentity()
+                )
+                kwargs = dict(http_client=self.session)
+                if self.cache is not None:
+                    kwargs["token_cache"] = self.cache.load()
+                self._client = msal.ManagedIdentityClient(identity, **kwargs)
+            if force_refresh and self.cache is not None:
+                self.cache.forget_access_tokens()
+            try:
+                result = self._client.acquire_token_for_client(resource=self.settings.graph_endpoint)
+            except GraphError:
+                raise
+            except requests_exceptions() as exc:
+                raise transport_error(exc, self.endpoint()) from exc
+            except Exception as exc:  # msal raises ManagedIdentityError and others for bad answers
+                raise GraphError(
+                    "The managed identity endpoint did not give a token: %s" % exc,
+                    status=self.session.last.get("status"),
+                    client_request_id=self.session.last.get("client_request_id"),
+                    kind="auth",
+                ) from exc
+            if "access_token" not in result:
+                raise GraphError(
+                    "The managed identity endpoint refused: %s: %s"
+                    % (result.get("error"), result.get("error_description")),
+                    status=self.session.last.get("status"),
+                    error_code=result.get("error"),
+                    client_request_id=self.session.last.get("client_request_id"),
+                    kind="auth",
+                )
+            self.log("Signed in with managed_identity (token from %s)" % result.get("token_source", "the endpoint"))
+            if self.cache is not None:
+                self.cache.save()
+            self._token = result["access_token"]
+            return self._token
+
+
+class TokenCacheFile:
+    """msal's serializable token cache kept in a file of this user's, mode 0600, so the tasks of a play can
+    reuse one token. A file someone else owns or others can read, or that does not parse, is never trusted."""
+
+    def __init__(self, path, warn):
+        self.path = path
+        self.warn = warn
+        self.cache = None
+        self.writable = True
+
+    def load(self):
+        self.cache = msal.SerializableTokenCache()
+        try:
+            info = os.lstat(self.path)
+        except OSError:
+            return self.cache
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            self.warn(
+                "token_cache_path %s is ignored: it must be a regular file owned by this user with mode 0600"
+                % self.path
+            )
+            self.writable = False
+            return self.cache
+        try:
+            with open(self.path) as handle:
+                self.cache.deserialize(handle.read())
+        except (IOError, OSError, ValueError):
+            self.warn("token_cache_path %s could not be read as a token cache; it is replaced" % self.path)
+            self.cache = msal.SerializableTokenCache()
+        return self.cache
+
+    def forget_access_tokens(self):
+        for entry in list(self.cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+            self.cache.remove_at(entry)
+
+    def save(self):
+        if not self.writable or self.cache is None or not self.cache.has_state_changed:
+            return
+        folder = os.path.dirname(os.path.abspath(self.path))
+        temporary = os.path.join(folder, ".%s.%d.tmp" % (os.path.basename(self.path), os.getpid()))
+        try:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(self.cache.serialize())
+            os.replace(temporary, self.path)
+        except (IOError, OSError) as exc:
+            self.warn("token_cache_path %s could not be written: %s" % (self.path, exc.strerror or exc))
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+CREDENTIALS = dict(
+    (c.name, c)
+    for c in (
+        AccessTokenCredential,
+        ClientCertificateCredential,
+        ClientSecretCredential,
+        WorkloadIdentityCredential,
+        ManagedIdentityCredential,
+    )
+)
+
+# The order auth_method=auto tries: the first kind whose own option is set wins. A managed identity comes
+# last, when the environment offers its endpoint.
 AUTO_ORDER = (
     ("access_token", "access_token"),
     ("client_certificate_path", "client_certificate"),
     ("client_secret", "client_secret"),
+    ("federated_token_file", "workload_identity"),
 )
 
 
-def choose_credential(params):
-    """The credential class for auth_method, or for auto the first of AUTO_ORDER whose option is set."""
+def choose_credential(params, from_environment=(), environ=None):
+    """The credential class for auth_method. For auto: the first of AUTO_ORDER set in the task, else the first
+    set in the environment, so that a variable left in the environment never overrides the task; last, a
+    managed identity when the environment offers one."""
     method = params.get("auth_method") or "auto"
     if method != "auto":
         return CREDENTIALS[method]
-    for option, name in AUTO_ORDER:
-        if params.get(option):
-            return CREDENTIALS[name]
+    for inherited in (False, True):
+        for option, name in AUTO_ORDER:
+            if params.get(option) and (option in from_environment) == inherited:
+                return CREDENTIALS[name]
+    if managed_identity_environment(environ):
+        return ManagedIdentityCredential
     raise OptionsError(
         [
-            "no credential was given: set one of access_token, client_certificate_path or client_secret "
-            "(with tenant_id and client_id), or their AZURE_* environment variables"
+            "no credential was given: set one of access_token, client_certificate_path, client_secret or "
+            "federated_token_file (with tenant_id and client_id), or their AZURE_* environment variables, or "
+            "auth_method: managed_identity"
         ]
     )
 
@@ -331,7 +626,16 @@ def load_certificate(path, password):
     if b"-----BEGIN" in data:
         try:
             key = serialization.load_pem_private_key(_pem_block(data, b"PRIVATE KEY"), password=secret)
-        except (TypeError, ValueError) as exc:
+        except TypeError as exc:
+            if secret:
+                raise ValueError(
+                    "client_certificate_password is set, but the private key in client_certificate_path %s is not "
+                    "encrypted: unset it (or AZURE_CLIENT_CERTIFICATE_PASSWORD)" % path
+                ) from exc
+            raise ValueError(
+                "client_certificate_path %s: the private key is encrypted: set client_certificate_password" % path
+            ) from exc
+        except ValueError as exc:
             raise ValueError(
                 "client_certificate_path %s: the private key cannot be read (wrong or missing "
                 "client_certificate_password, or no PEM private key in the file)" % path

@@ -55,6 +55,11 @@ class GraphError(Exception):
         self.resent = False
         self.details = []
 
+    @property
+    def not_found(self):
+        """Graph's own 404: the object is not there. A 404 without Graph's error body is something else."""
+        return self.status == 404 and bool(self.error_code)
+
     def to_result(self):
         """The fields a module adds to fail_json."""
         return dict(
@@ -88,6 +93,11 @@ class BatchAnswer:
         self.client_request_id = client_request_id
         # True when the $batch was sent again after its first answer was lost.
         self.resent = False
+
+    @property
+    def not_found(self):
+        error = self.body.get("error")
+        return self.status == 404 and isinstance(error, dict) and bool(error.get("code"))
 
     def error(self):
         """The inner failure as a GraphError, with Graph's code and message."""
@@ -169,9 +179,11 @@ def decode_body(response):
     if not response.content:
         return {}
     try:
-        return response.json()
+        decoded = response.json()
     except ValueError:
         return None
+    # Graph answers with a JSON object; anything else is not its answer.
+    return decoded if isinstance(decoded, dict) else None
 
 
 if HAS_REQUESTS:
@@ -183,13 +195,26 @@ if HAS_REQUESTS:
         by the user is applied per request, where it wins over the environment.
         """
 
-        def __init__(self, verify=True, timeout=30):
+        def __init__(self, verify=True, timeout=30, allowed_origins=None):
             super(VerifyingSession, self).__init__()
             self.ca_verify = verify
             self.default_timeout = timeout
             self.headers["User-Agent"] = USER_AGENT
+            # Where requests may go at all: the sign-in endpoint and Graph. None allows any host.
+            self.allowed_origins = allowed_origins
+            # The last exchange, so that a failed sign-in can report its status and ids.
+            self.last = {}
 
         def request(self, method, url, *args, **kwargs):
+            if self.allowed_origins is not None:
+                parts = urlsplit(url)
+                origin = "%s://%s" % (parts.scheme.lower(), parts.netloc.lower())
+                if origin not in self.allowed_origins:
+                    raise GraphError(
+                        "Refusing to send a request to %s: only %s are configured"
+                        % (origin, " and ".join(sorted(self.allowed_origins))),
+                        kind="foreign_host",
+                    )
             kwargs.setdefault("verify", self.ca_verify)
             # Credentials never follow a redirect: not a secret in a token request, not a bearer token.
             kwargs["allow_redirects"] = False
@@ -200,7 +225,19 @@ if HAS_REQUESTS:
             kwargs["headers"] = headers
             if kwargs.get("timeout") is None:
                 kwargs["timeout"] = self.default_timeout
-            return super(VerifyingSession, self).request(method, url, *args, **kwargs)
+            self.last = {"client_request_id": next(v for k, v in headers.items() if k.lower() == "client-request-id")}
+            try:
+                response = super(VerifyingSession, self).request(method, url, *args, **kwargs)
+            except OSError as exc:
+                if isinstance(exc, requests.exceptions.RequestException):
+                    raise
+                # requests reports an unreadable CA bundle (ca_path, REQUESTS_CA_BUNDLE) as a bare OSError.
+                raise requests.exceptions.SSLError("the CA bundle cannot be used: %s" % exc) from exc
+            self.last.update(status=response.status_code, request_id=response.headers.get("x-ms-request-id"))
+            if response.status_code >= 400:
+                body = decode_body(response) or {}
+                self.last["error_codes"] = body.get("error_codes") or []
+            return response
 
 else:
     # connect() fails with missing_required_lib before any session is made.
@@ -347,6 +384,12 @@ class GraphClient:
             # The id this request was sent with, also when a gateway answered and nothing echoed it.
             error.client_request_id = client_request_id
             error.resent = resent
+            if status == 404 and not error.error_code:
+                error.message = (
+                    "%s answered HTTP 404 without Graph's error body: graph_endpoint may not point at Microsoft "
+                    "Graph, or a proxy answered instead" % target
+                )
+                error.kind = "not_graph"
             if decoded is None and status not in RETRY_STATUSES:
                 # Not Graph's own answer: a gateway's page or a cut-off body.
                 error.message = "Graph answered %s with HTTP %s and a body that is not JSON" % (target, status)
@@ -361,6 +404,12 @@ class GraphClient:
                     continue
                 raise error
 
+            if status == 401 and "audience" in (error.message or "").lower():
+                error.message += (
+                    ". The token was issued for another Graph than %s: cloud, authority_host and graph_endpoint "
+                    "must name one cloud" % self.settings.graph_endpoint
+                )
+                raise error
             if status == 401 and not refreshed and self.credential.can_refresh:
                 refreshed = True
                 self.log("Graph refused the token (%s); requesting a new one" % (error.error_code or status))
@@ -368,6 +417,8 @@ class GraphClient:
                 continue
 
             if status in RETRY_STATUSES and attempt <= self.max_retries:
+                # A 503 or 504 may come after Graph acted; a 429 means it did not.
+                resent = resent or status != 429
                 self._wait(
                     attempt,
                     parse_retry_after(resp_headers.get("Retry-After")),
@@ -403,7 +454,7 @@ class GraphClient:
         try:
             return self.request("GET", path, params=params)
         except GraphError as exc:
-            if exc.status == 404:
+            if exc.not_found:
                 return None
             raise
 
@@ -451,6 +502,7 @@ class GraphClient:
         stalled = 0
         attempt = 0
         renewed = False
+        maybe_done = set()
         while pending:
             attempt += 1
             progress_before = self.progress
@@ -477,6 +529,11 @@ class GraphClient:
                 if answer is None:
                     answer = BatchAnswer(None, {"error": {"message": "no answer in the $batch response"}}, None)
                 answers[call["id"]] = answer
+                if call["id"] in maybe_done:
+                    answer.resent = True
+                if answer.status in (503, 504):
+                    # Graph may have acted before it answered so; a later 404 is then this task's own doing.
+                    maybe_done.add(call["id"])
                 if answer.status in RETRY_STATUSES:
                     retry.append(call)
                 elif answer.status == 401 and self.credential.can_refresh and not renewed:

@@ -20,9 +20,12 @@ from ansible_collections.graphops.directory.plugins.module_utils._auth import (
     GUID_RE,
     HAS_MSAL,
     MSAL_IMPORT_ERROR,
+    SECRET_OPTIONS,
     ConnectionSettings,
     OptionsError,
+    TokenCacheFile,
     choose_credential,
+    with_environment,
 )
 from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     HAS_REQUESTS,
@@ -84,36 +87,68 @@ def summarize(entries):
     return summary
 
 
+def guid_problems(option, value):
+    """The problem with a value that should be an object id, as a list for the other problems."""
+    if value is not None and not GUID_RE.match(value):
+        return ["%s must be an object id (a GUID such as 6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11)" % option]
+    return []
+
+
 def check_guid(module, option, value):
     """Fail naming the option when a value is not an object id; nothing has been sent yet."""
-    if value is not None and not GUID_RE.match(value):
-        module.fail_json(msg="%s must be an object id (a GUID such as 6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11)" % option)
+    problems = guid_problems(option, value)
+    if problems:
+        module.fail_json(msg=problems[0], deleted_items=[], summary=summarize([]))
 
 
-def connect(module):
-    """Check the sign-in options offline, then return a GraphClient; fail the module on bad options."""
+def connect(module, problems=()):
+    """Check the sign-in options offline, then return a GraphClient.
+
+    Fails the module, before any request, with the given problems and every problem of the connection
+    options together.
+    """
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
-    params = module.params
+    problems = list(problems)
+    params, from_environment = with_environment(module.params)
+    for option in SECRET_OPTIONS:
+        if option in from_environment:
+            # Ansible masks the values of no_log options it was given; these came from the environment.
+            module.no_log_values.add(params[option])
 
+    settings = credential_class = None
     try:
         settings = ConnectionSettings(params)
-        credential_class = choose_credential(params)
     except OptionsError as exc:
-        module.fail_json(msg="Invalid connection options: %s" % exc)
+        problems.extend(exc.problems)
+    try:
+        credential_class = choose_credential(params, from_environment)
+    except OptionsError as exc:
+        problems.extend(exc.problems)
+    session = None
+    if settings is not None:
+        session = VerifyingSession(
+            verify=settings.verify, timeout=settings.timeout, allowed_origins=settings.allowed_origins
+        )
+    credential = None
+    if credential_class is not None:
+        cache = TokenCacheFile(params["token_cache_path"], module.warn) if params.get("token_cache_path") else None
+        credential = credential_class(params, settings, session, module.log, cache)
+        problems.extend(credential.validate())
+        if session is not None:
+            session.allowed_origins = session.allowed_origins | credential.origins()
+    if problems:
+        module.fail_json(msg="; ".join(problems), deleted_items=[], summary=summarize([]))
 
-    if credential_class.name != "access_token" and not HAS_MSAL:
+    if credential.name != "access_token" and not HAS_MSAL:
         module.fail_json(msg=missing_required_lib("msal"), exception=str(MSAL_IMPORT_ERROR))
     if not settings.validate_certs:
         module.warn("validate_certs is false: TLS certificates of the sign-in endpoint and Graph are not checked")
         disable_insecure_warnings()
-
-    session = VerifyingSession(verify=settings.verify, timeout=settings.timeout)
-    credential = credential_class(params, settings, session, module.log)
-    problems = credential.validate()
-    if problems:
-        module.fail_json(msg="Invalid connection options: %s" % "; ".join(problems))
-    module.log("Using auth_method %s against %s" % (credential.name, settings.graph_endpoint))
+    module.log(
+        "Using auth_method %s (%s) against %s"
+        % (credential.name, "from the environment" if from_environment else "from the task", settings.graph_endpoint)
+    )
     return GraphClient(settings, credential, session, log=module.log)
 
 
@@ -364,7 +399,7 @@ def look_up_many(client, object_ids):
         answer = answers[str(index)]
         if answer.status == 200:
             found[object_id] = answer.body
-        elif answer.status == 404:
+        elif answer.not_found:
             found[object_id] = None
         else:
             error = answer.error()

@@ -224,6 +224,15 @@ deleted_items:
       description: Users and groups, when Graph reports one.
       type: str
       returned: when the item has a mail property
+    group_types:
+      description: Groups. V(Unified) marks a Microsoft 365 group; an empty list a security group.
+      type: list
+      elements: str
+      returned: when the item is a group
+    security_enabled:
+      description: Groups. Entra ID reports V(false) for soft-deleted security groups.
+      type: bool
+      returned: when the item is a group
     outcome:
       description:
         - V(purged), V(restored), V(would_purge) and V(would_restore) (check mode), V(not_found) (not in the
@@ -286,10 +295,10 @@ from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin im
     OBJECT_TYPES,
     SELECTORS,
     Selection,
-    check_guid,
     connect,
     describe_item,
     fail_on_graph_error,
+    guid_problems,
     live_objects,
     look_up_many,
     selector_argument_spec,
@@ -409,7 +418,7 @@ def look_up(client, object_id, state, wait_timeout=0):
         try:
             response = client.request("GET", item_path(object_id))
         except GraphError as exc:
-            if exc.status != 404:
+            if not exc.not_found:
                 raise
             answer["missing"] = exc
             return False
@@ -458,7 +467,7 @@ def check_type(entries, object_type):
         for entry in wrong:
             outcome(entry, "failed", "object_type mismatch", entry.get("request_id"))
         raise TaskFailure(
-            "%s, not a %s as object_type says; nothing was changed"
+            "%s, not of object_type %s; nothing was changed"
             % (
                 ", ".join("%s is a deleted %s (%s)" % (e["id"], e["object_type"], e["display_name"]) for e in wrong),
                 object_type,
@@ -535,9 +544,9 @@ def act_on(client, items, state, body_for):
                 "%s %s the recycle bin" % (done, "from" if done == "purged" else "out of"),
                 answer.request_id,
             )
-        elif answer.status == 404 and state == "absent" and answer.resent:
+        elif answer.not_found and state == "absent" and answer.resent:
             outcome(item, "purged", RESENT_REASON, answer.request_id)
-        elif answer.status == 404:
+        elif answer.not_found:
             action = "purge" if state == "absent" else "restore"
             outcome(item, "not_found", "left the recycle bin before the %s" % action, answer.request_id)
         elif answer.status in RETRY_STATUSES:
@@ -566,9 +575,9 @@ def act_on_one(client, item, state, body):
         response = client.request("POST", item_path(item["id"], "/restore"), body=body, ok=(200,))
         return outcome(item, "restored", "restored out of the recycle bin", response.request_id)
     except GraphError as exc:
-        if exc.status == 404 and state == "absent" and exc.resent:
+        if exc.not_found and state == "absent" and exc.resent:
             return outcome(item, "purged", RESENT_REASON, exc.request_id)
-        if exc.status == 404:
+        if exc.not_found:
             action = "purge" if state == "absent" else "restore"
             return outcome(item, "not_found", "left the recycle bin before the %s" % action, exc.request_id)
         if exc.status is None or exc.kind != "graph":
@@ -615,6 +624,12 @@ def run(module, client, selection):
             decided.append(not_found_entry(params["id"], request_id, reason))
         else:
             items = [outcome(describe_item(item), None, None, request_id)]
+            if (items[0]["id"] or "").lower() != params["id"].lower():
+                raise TaskFailure(
+                    "Graph answered the lookup of %s with another object (%s); nothing was changed"
+                    % (params["id"], items[0]["id"]),
+                    request_id=request_id,
+                )
             check_type(items, params["object_type"])
     elif params["ids"] is not None:
         items, decided = select_by_ids(client, params["ids"], params["object_type"], state, params["wait_timeout"])
@@ -636,7 +651,10 @@ def run(module, client, selection):
     if module.check_mode:
         would = "would_purge" if state == "absent" else "would_restore"
         for item in to_act:
-            outcome(item, would, "in the recycle bin; check mode, nothing sent", item.get("request_id"))
+            reason = "in the recycle bin; check mode, nothing sent"
+            if state == "absent" and item["object_type"] == "group" and client.credential.app_only:
+                reason += "; note that Graph refuses to let an app-only token purge groups, so the real run may fail"
+            outcome(item, would, reason, item.get("request_id"))
     elif params["id"] is not None and to_act:
         act_on_one(client, to_act[0], state, body_for(to_act[0]))
     elif to_act:
@@ -684,23 +702,22 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("id", "ids")])
 
-    check_guid(module, "id", module.params["id"])
-    problems = check_options(module.params)
+    problems = guid_problems("id", module.params["id"]) + check_options(module.params)
     selection = None
     if not problems:
         try:
             selection = build_selection(module.params)
         except ValueError as exc:
             problems.append(str(exc))
-    if problems:
-        module.fail_json(msg="; ".join(problems))
 
-    client = connect(module)
+    client = connect(module, problems)
 
     try:
         entries = run(module, client, selection)
     except TaskFailure as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+        result = dict(deleted_items=[], summary=summarize([]))
+        result.update(exc.result)
+        module.fail_json(msg=exc.msg, **result)
     except GraphError as exc:
         # An item Graph refused is reported with the failure; a sign-in failure has no item.
         failed = [exc.entry] if getattr(exc, "entry", None) else []

@@ -157,10 +157,10 @@ from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin im
     OBJECT_TYPES,
     Selection,
     add_retention,
-    check_guid,
     connect,
     describe_item,
     fail_on_graph_error,
+    guid_problems,
     selector_argument_spec,
     utc_now,
 )
@@ -188,7 +188,7 @@ def list_one(client, selection, object_id):
     try:
         response = client.request("GET", "/directory/deletedItems/%s" % quote_segment(object_id))
     except GraphError as exc:
-        if exc.status == 404:
+        if exc.not_found:
             return []
         raise
     item = describe_item(response.body)
@@ -214,15 +214,15 @@ def main():
     )
 
     params = module.params
-    check_guid(module, "id", params["id"])
-    check_guid(module, "owner_id", params["owner_id"])
+    problems = guid_problems("id", params["id"]) + guid_problems("owner_id", params["owner_id"])
     now = utc_now()
+    selection = None
     try:
         selection = build_selection(params, now)
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        problems.append(str(exc))
 
-    client = connect(module)
+    client = connect(module, problems)
 
     try:
         if params["id"] is not None:

@@ -174,3 +174,27 @@ def bulk_seed(secret, users=0, old_users=0, apps=0, owned_apps=0, extra=()):
 
 
 bulk_seed.__test__ = False
+
+
+WORKLOAD_CLIENT_ID = "f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b"
+MI_SYSTEM_ID = "a9b8c7d6-e5f4-4a3b-9c2d-1e0f9a8b7c6e"
+MI_USER_ID = "b0c1d2e3-f4a5-4b6c-8d7e-9f0a1b2c3d4f"
+FEDERATED_SUBJECT = "repo:contoso/identity-gitops:ref:refs/heads/main"
+
+
+def credentials_seed(secret):
+    """The test tenant with an app that trusts a CI system's tokens and two managed identities."""
+    seed = test_seed(secret)
+    apps = seed["tenants"][0]["apps"]
+    workload = automation_app(WORKLOAD_CLIENT_ID, None, name="GitOps pipeline")
+    # The issuer is the emulator's own; tests set it once the emulator's address is known.
+    workload["federated_credentials"] = []
+    system = automation_app(MI_SYSTEM_ID, None, name="AWX node (system-assigned)")
+    system["managed_identity"] = "system"
+    assigned = automation_app(MI_USER_ID, None, name="runner identity (user-assigned)")
+    assigned["managed_identity"] = "user"
+    apps.extend([workload, system, assigned])
+    return seed
+
+
+credentials_seed.__test__ = False

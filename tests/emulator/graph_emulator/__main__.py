@@ -1,4 +1,5 @@
-"""Run the emulator standalone: python -m graph_emulator --state-dir DIR [--seed FILE|demo] [--port N]."""
+"""Run the emulator standalone: python -m graph_emulator --state-dir DIR [--seed FILE|demo] [--port N]
+[--latency-ms MS]."""
 
 import argparse
 import json
@@ -17,6 +18,9 @@ def main(argv=None):
     parser.add_argument("--seed", default="demo", help="a seed JSON file, or 'demo' for the built-in tenants")
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address to listen on")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay every answer this long, as a round trip to Graph would"
+    )
     args = parser.parse_args(argv)
 
     state_dir = Path(args.state_dir)
@@ -32,7 +36,9 @@ def main(argv=None):
             "client_secret": contoso["apps"][0]["secrets"][0],
         }
 
-    emulator = Emulator(seed=seed, host=args.host, port=args.port, state_dir=state_dir).start()
+    emulator = Emulator(
+        seed=seed, host=args.host, port=args.port, state_dir=state_dir, latency=max(0.0, args.latency_ms) / 1000.0
+    ).start()
     state.update(emulator.describe())
     state["pid"] = __import__("os").getpid()
     write_state(state_dir / "state.json", state)

@@ -19,7 +19,7 @@ THROTTLE_MESSAGES = {
     504: ("UnknownError", "The gateway did not receive a response in time."),
 }
 # What a rule can do beside answering with an error status.
-ACTIONS = ("status", "drop", "slow", "truncate", "not_json", "redirect")
+ACTIONS = ("status", "drop", "slow", "truncate", "not_json", "redirect", "raw")
 
 
 class Rule:
@@ -80,6 +80,8 @@ class Faults:
         self.revoked = set()
         self.quota = None
         self.next_link_host = None
+        # An origin the OpenID configuration names as the token endpoint's, instead of the emulator's.
+        self.token_endpoint_origin = None
 
     # -- knobs tests set ----------------------------------------------------------------------------
 
@@ -110,6 +112,10 @@ class Faults:
     def not_json(self, count=1, **match):
         """Answer 200 with an HTML page instead of JSON, as a misbehaving gateway does."""
         return self.add("not_json", count=count, scope="outer", **match)
+
+    def raw(self, status, body, count=1, **match):
+        """Answer with a status and body that are not Graph's, as a proxy or a wrong endpoint would."""
+        return self.add("raw", count=count, status=status, body=body, scope="outer", **match)
 
     def redirect(self, location, count=1, status=302, **match):
         return self.add("redirect", count=count, location=location, status=status, scope="outer", **match)

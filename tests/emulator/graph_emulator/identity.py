@@ -82,6 +82,10 @@ def tenant_not_found(ref):
 
 def handle(emulator, request):
     parts = [p for p in request.path.split("/") if p]
+    if parts[:1] == ["federated-issuer"]:
+        return federated_issuer(emulator, parts[1:])
+    if parts == ["msi", "token"] and request.method == "GET":
+        return managed_identity_token(emulator, request)
     try:
         if request.method == "GET" and len(parts) >= 3 and parts[-2:] == [".well-known", "openid-configuration"]:
             return discovery(emulator, request, parts[0])
@@ -101,10 +105,11 @@ def discovery(emulator, request, tenant_ref):
         raise tenant_not_found(tenant_ref)
     base = f"{emulator.url}/{tenant.id}"
     request.meta["tenant"] = tenant.id
+    token_origin = emulator.faults.token_endpoint_origin or emulator.url
     return identity_json(
         200,
         {
-            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "token_endpoint": f"{token_origin}/{tenant.id}/oauth2/v2.0/token",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
             "jwks_uri": f"{emulator.url}/{tenant.id}/discovery/v2.0/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
@@ -158,9 +163,20 @@ def token(emulator, request, tenant_ref):
             )
         authenticate_client(emulator, tenant, app, form)
         resource = resource_of(tenant, form.get("scope"))
+    access_token = issue_token(emulator, tenant, app, resource)
+    request.meta["token_issued"] = True
+    lifetime = emulator.token_lifetime
+    return identity_json(
+        200,
+        {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": access_token},
+    )
+
+
+def issue_token(emulator, tenant, app, resource):
+    """A signed access token for an app (or a managed identity) of a tenant, for a resource."""
+    with emulator.lock:
         sp_id = tenant.service_principal_id(app.client_id)
         roles = list(app.roles)
-
     uti = uuid.uuid4().hex[:22]
     emulator.faults.token_issued(uti)
     now = int(time.time() + emulator.clock.offset.total_seconds())
@@ -182,13 +198,9 @@ def token(emulator, request, tenant_ref):
         "ver": "1.0",
     }
     access_token = jwt.encode(claims, emulator.signing_key, algorithm="RS256", headers={"kid": "emulator"})
-    request.meta["token_issued"] = True
     with emulator.lock:
         emulator.issued_tokens.append(access_token)
-    return identity_json(
-        200,
-        {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": access_token},
-    )
+    return access_token
 
 
 def authenticate_client(emulator, tenant, app, form):
@@ -218,6 +230,14 @@ def authenticate_client(emulator, tenant, app, form):
             50027,
             f"Invalid JWT token. The client_assertion_type must be '{ASSERTION_TYPE}'.",
         )
+    try:
+        unverified = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        unverified = {}
+    if (unverified.get("iss") or "").lower() != app.client_id:
+        # Not signed by the app itself: a token of an external identity provider (workload identity).
+        check_federated(emulator, app, assertion, unverified)
+        return
     check_assertion(emulator, tenant, app, assertion)
 
 
@@ -323,3 +343,117 @@ def audience_ok(aud, host_header):
         return False
     aud = aud.rstrip("/").lower()
     return aud == GRAPH_APP_ID or (host_header and aud == f"https://{host_header.lower()}")
+
+
+# -- workload identity federation -----------------------------------------------------------------
+
+
+def check_federated(emulator, app, assertion, unverified):
+    issuer = unverified.get("iss")
+    matching = [c for c in app.federated if c.get("issuer") == issuer]
+    if not matching:
+        raise IdentityError(
+            400,
+            "invalid_request",
+            700211,
+            f"No matching federated identity record found for presented assertion issuer '{issuer}'. Please check "
+            "your federated identity credential Subject, Audience and Issuer against the presented assertion.",
+        )
+    try:
+        claims = jwt.decode(
+            assertion,
+            emulator.issuer_key.public_key(),
+            algorithms=["RS256"],
+            options={"verify_aud": False, "require": ["exp", "iss", "sub", "aud"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise IdentityError(
+            400, "invalid_client", 700024, "Client assertion is not within its valid time range."
+        ) from None
+    except jwt.PyJWTError:
+        raise IdentityError(401, "invalid_client", 50013, "Assertion failed signature validation.") from None
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    for credential in matching:
+        if credential.get("subject") == claims["sub"] and credential.get("audience") in audiences:
+            return
+    raise IdentityError(
+        400,
+        "invalid_client",
+        70021,
+        f"No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. "
+        f"Assertion Subject: '{claims['sub']}'. Assertion Audience: '{','.join(audiences)}'.",
+    )
+
+
+def federated_issuer(emulator, parts):
+    """The external identity provider whose tokens workload identity federation trades: discovery and keys."""
+    if parts == [".well-known", "openid-configuration"]:
+        return identity_json(
+            200,
+            {
+                "issuer": emulator.issuer_url,
+                "jwks_uri": f"{emulator.issuer_url}/keys",
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "response_types_supported": ["id_token"],
+                "subject_types_supported": ["public"],
+            },
+        )
+    if parts == ["keys"]:
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(emulator.issuer_key.public_key(), as_dict=True)
+        public.update(kid="issuer", use="sig")
+        return identity_json(200, {"keys": [public]})
+    return identity_json(404, {"error": "not_found"})
+
+
+def mint_federated_token(emulator, subject, audience="api://AzureADTokenExchange", lifetime=600, key=None):
+    """A token of the emulator's external identity provider, as a CI system hands its jobs."""
+    now = int(time.time())
+    claims = {
+        "iss": emulator.issuer_url,
+        "sub": subject,
+        "aud": audience,
+        "iat": now + min(0, lifetime),
+        "nbf": now + min(0, lifetime) - 5,
+        "exp": now + lifetime,
+    }
+    return jwt.encode(claims, key or emulator.issuer_key, algorithm="RS256", headers={"kid": "issuer"})
+
+
+# -- managed identity (the App Service endpoint) ------------------------------------------------------
+
+
+def managed_identity_token(emulator, request):
+    def refuse(status, message):
+        body = {"statusCode": status, "message": message, "correlationId": str(uuid.uuid4())}
+        return Response(status=status, headers={"Content-Type": "application/json"}, body=json_bytes(body))
+
+    if request.header("x-identity-header") != emulator.identity_header:
+        return refuse(401, "Unauthorized. The X-IDENTITY-HEADER is missing or does not match.")
+    query = request.query
+    resource = (query.get("resource") or "").rstrip("/")
+    client_id = (query.get("client_id") or "").lower()
+    found = None
+    with emulator.lock:
+        for tenant in emulator.directory.tenants.values():
+            for app in tenant.apps.values():
+                if client_id and app.managed_identity == "user" and app.client_id == client_id:
+                    found = (tenant, app)
+                elif not client_id and app.managed_identity == "system" and found is None:
+                    found = (tenant, app)
+    if found is None:
+        if client_id:
+            return refuse(400, f"No managed identity with client_id '{client_id}' is assigned to this resource.")
+        return refuse(400, "No system-assigned managed identity is enabled for this resource.")
+    if not resource:
+        return refuse(400, "The resource parameter is required.")
+    tenant, app = found
+    request.meta.update(tenant=tenant.id, client_id=app.client_id, token_issued=True)
+    token_value = issue_token(emulator, tenant, app, resource)
+    payload = {
+        "access_token": token_value,
+        "expires_on": str(int(time.time()) + emulator.token_lifetime),
+        "resource": resource,
+        "token_type": "Bearer",
+        "client_id": app.client_id,
+    }
+    return Response(status=200, headers={"Content-Type": "application/json"}, body=json_bytes(payload))

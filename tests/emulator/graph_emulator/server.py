@@ -40,7 +40,7 @@ class Emulator:
     Use it in-process (start/stop, requests(), reset()) or from the command line (python -m graph_emulator).
     """
 
-    def __init__(self, seed=None, host="127.0.0.1", port=0, state_dir=None, token_lifetime=3599):
+    def __init__(self, seed=None, host="127.0.0.1", port=0, state_dir=None, token_lifetime=3599, latency=0.0):
         if not host.startswith("127.") and host not in ("localhost", "::1"):
             raise ValueError("the emulator only listens on loopback addresses")
         self.seed = load_seed(seed)
@@ -48,9 +48,14 @@ class Emulator:
         self.port = port
         self.state_dir = Path(state_dir) if state_dir else None
         self.token_lifetime = token_lifetime
+        # Seconds every answer waits before it is sent, as the round trip to a distant Graph; kept by reset().
+        self.latency = latency
         self.clock = Clock()
         self.lock = threading.RLock()
         self.signing_key = identity.new_signing_key()
+        # The external identity provider of workload identity federation, and the managed identity secret.
+        self.issuer_key = identity.new_signing_key()
+        self.identity_header = uuid.uuid4().hex
         self.directory = Directory(self.seed, self.clock.now())
         self.faults = fault_rules.Faults(self.clock)
         # Every access token issued, so that tests can look for them where they must never appear.
@@ -100,6 +105,18 @@ class Emulator:
     @property
     def url(self):
         return f"https://{self.host}:{self.port}"
+
+    @property
+    def issuer_url(self):
+        return f"{self.url}/federated-issuer"
+
+    @property
+    def identity_endpoint(self):
+        """The managed identity endpoint, as App Service hands it in IDENTITY_ENDPOINT."""
+        return f"{self.url}/msi/token"
+
+    def mint_federated_token(self, subject, **options):
+        return identity.mint_federated_token(self, subject, **options)
 
     def write_ca(self, path):
         self.ca.cert_pem.write_to_path(str(path))
@@ -201,6 +218,13 @@ class Emulator:
             raise fault_rules.status_error(rule, request.meta.get("client_id"))
         if action == "redirect":
             return Response(status=rule.details["status"], headers={"Location": rule.details["location"]})
+        if action == "raw":
+            body = rule.details["body"].encode("utf-8")
+            return Response(status=rule.details["status"], headers={"Content-Type": "application/json"}, body=body)
+        if action == "status" and rule.details.get("after"):
+            # Graph acted, and then the answer became a failure, as a gateway timing out does.
+            graph.handle(self, request)
+            raise fault_rules.status_error(rule, request.meta.get("client_id"))
         if action == "not_json":
             return Response(status=200, headers={"Content-Type": "text/html"}, body=b"<html>Bad gateway</html>")
         if action == "drop" and not rule.details.get("after"):
@@ -292,6 +316,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         request.meta["host"] = self.headers.get("Host")
         response = emulator.handle(request)
+        if emulator.latency and request.kind != "admin":
+            # Outside the emulator lock: answers in flight wait side by side, as on a real network.
+            time.sleep(emulator.latency)
         fault = response.fault or ()
         if fault[:1] == ("drop",):
             self.close_connection = True

@@ -131,6 +131,10 @@ class App:
     secrets: list
     certificates: list
     roles: list
+    # Federated identity credentials: dicts of issuer, subject and audience a client assertion must match.
+    federated: list = field(default_factory=list)
+    # None for an app registration; "system" or "user" for a managed identity.
+    managed_identity: str = None
 
 
 @dataclass
@@ -215,6 +219,8 @@ class Directory:
                 secrets=list(app.get("secrets", [])),
                 certificates=[load_certificate(pem) for pem in app.get("certificates", [])],
                 roles=list(app.get("roles", [])),
+                federated=list(app.get("federated_credentials", [])),
+                managed_identity=app.get("managed_identity"),
             )
         tenant = Tenant(id=tenant_id, domain=domain, domains=domains, apps=apps, records={})
         for obj in spec.get("objects", []):
