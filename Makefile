@@ -10,7 +10,7 @@ SANITY_ROOT := $(BUILD)/sanity/ansible_collections/graphops/directory
 # Keeps ansible-test's caches and virtual environments inside the build folder.
 SANITY_HOME := $(abspath $(BUILD)/home)
 
-.PHONY: help venv collection demo test unit integration sanity lint format clean
+.PHONY: help venv collection demo test unit integration sanity lint format clean bench package galaxy-import
 
 help:
 	@echo "make demo   - run the example playbook against the bundled Graph emulator"
@@ -33,7 +33,7 @@ collection:
 demo: venv collection
 	$(BIN)/python tests/demo/run_demo.py --collections $(COLLECTIONS) --work $(BUILD)/demo
 
-test: unit integration sanity lint
+test: unit integration sanity lint galaxy-import
 
 unit: venv collection
 	PYTHONPATH=$(COLLECTIONS):tests/emulator $(BIN)/pytest -p no:cacheprovider -q tests/unit
@@ -61,9 +61,34 @@ lint: venv collection
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
+# Times four ways to purge the recycle bin against the emulator (docs/benchmark.md); writes bench/results/.
+bench: venv collection
+	$(BIN)/python bench/run_bench.py --collections $(COLLECTIONS)
+
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
 	rm -rf $(VENV) $(BUILD) tests/output .pytest_cache .ruff_cache .hypothesis
+
+# The tarball Galaxy and Automation Hub take, built as `ansible-galaxy collection build` builds it.
+DIST := $(BUILD)/dist
+package: venv
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	$(BIN)/ansible-galaxy collection build --output-path $(DIST)
+
+# The checks Galaxy runs on an upload, offline; galaxy-importer pins its own ansible-lint, so it has a
+# virtual environment of its own. Any warning or error fails.
+IMPORTER := $(BUILD)/importer-venv
+$(IMPORTER)/.installed:
+	$(PYTHON) -m venv $(IMPORTER)
+	$(IMPORTER)/bin/pip install --quiet --upgrade pip
+	$(IMPORTER)/bin/pip install --quiet galaxy-importer==0.4.44 ansible-core==2.19.14
+	touch $@
+
+galaxy-import: package $(IMPORTER)/.installed
+	cd $(BUILD) && PATH=$(abspath $(IMPORTER))/bin:$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/galaxy/importer.cfg \
+		$(abspath $(IMPORTER))/bin/python -m galaxy_importer.main $(abspath $(DIST))/graphops-directory-*.tar.gz \
+		> importer.log 2>&1; status=$$?; cat importer.log; \
+		if [ $$status -ne 0 ] || grep -E '^(WARNING|ERROR)' importer.log; then echo "galaxy-importer: not clean"; exit 1; fi

@@ -26,15 +26,16 @@ options:
       - V(access_token) sends O(access_token) as it is, with no sign-in request.
       - V(workload_identity) signs in as an application with O(tenant_id), O(client_id) and the token in
         O(federated_token_file), with no secret stored.
-      - V(managed_identity) uses the managed identity of the Azure resource the module runs on:
-        system-assigned, or user-assigned when O(client_id) names it. See O(managed_identity_source).
+      - V(managed_identity) uses the managed identity of the Azure resource the module runs on, the
+        system-assigned one, or a user-assigned one when O(client_id) names it. See O(managed_identity_source).
     type: str
     default: auto
     choices: [auto, client_secret, client_certificate, access_token, workload_identity, managed_identity]
   tenant_id:
     description:
       - The directory (tenant) id, or a verified domain of the tenant such as V(contoso.onmicrosoft.com).
-      - If not set, the value of the E(AZURE_TENANT_ID) environment variable is used.
+      - If not set, the value of the E(AZURE_TENANT_ID) environment variable is used, or else that of
+        E(AZURE_TENANT), the name AWX's Azure Resource Manager credential uses.
     type: str
   client_id:
     description:
@@ -44,7 +45,8 @@ options:
   client_secret:
     description:
       - A client secret of the app registration.
-      - If not set, the value of the E(AZURE_CLIENT_SECRET) environment variable is used.
+      - If not set, the value of the E(AZURE_CLIENT_SECRET) environment variable is used, or else that of
+        E(AZURE_SECRET), the name AWX's Azure Resource Manager credential uses.
     type: str
   client_certificate_path:
     description:
@@ -72,9 +74,11 @@ options:
       - V(usgov_dod) is C(login.microsoftonline.us) and C(dod-graph.microsoft.us).
       - V(china) is C(login.chinacloudapi.cn) and C(microsoftgraph.chinacloudapi.cn).
       - An O(authority_host) or O(graph_endpoint) that names a known host of another cloud fails before any
-        request: tokens of one cloud are not valid in another.
+        request, since tokens of one cloud are not valid in another.
+      - If not set, the E(AZURE_CLOUD_ENVIRONMENT) environment variable is used (V(AzureCloud),
+        V(AzureUSGovernment), V(AzureChinaCloud), as AWX's Azure Resource Manager credential sets it),
+        else V(public).
     type: str
-    default: public
     choices: [public, usgov, usgov_dod, china]
   authority_host:
     description:

@@ -56,16 +56,26 @@ GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 TENANT_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}\Z")
 
 
-# The environment variables each option falls back to, in the names azure-identity uses.
+# The environment variables each option falls back to, in the names azure-identity uses, then in the names
+# AWX's Azure Resource Manager credential injects (AZURE_TENANT, AZURE_SECRET): the first one set wins.
 ENVIRONMENT = (
-    ("tenant_id", ("AZURE_TENANT_ID",)),
+    ("tenant_id", ("AZURE_TENANT_ID", "AZURE_TENANT")),
     ("client_id", ("AZURE_CLIENT_ID",)),
-    ("client_secret", ("AZURE_CLIENT_SECRET",)),
+    ("client_secret", ("AZURE_CLIENT_SECRET", "AZURE_SECRET")),
     ("client_certificate_path", ("AZURE_CLIENT_CERTIFICATE_PATH",)),
     ("client_certificate_password", ("AZURE_CLIENT_CERTIFICATE_PASSWORD",)),
     ("authority_host", ("AZURE_AUTHORITY_HOST",)),
     ("federated_token_file", ("AZURE_FEDERATED_TOKEN_FILE",)),
+    ("cloud", ("AZURE_CLOUD_ENVIRONMENT",)),
 )
+# AZURE_CLOUD_ENVIRONMENT as AWX and the Azure SDKs name the clouds.
+CLOUD_ENVIRONMENTS = {
+    "azurecloud": "public",
+    "azurepubliccloud": "public",
+    "azureusgovernment": "usgov",
+    "azureusgovernmentcloud": "usgov",
+    "azurechinacloud": "china",
+}
 SECRET_OPTIONS = ("client_secret", "client_certificate_password", "access_token")
 MAX_TIMEOUT = 3600
 
@@ -84,7 +94,7 @@ def graph_argument_spec():
         client_certificate_path=dict(type="path"),
         client_certificate_password=dict(type="str", no_log=True),
         access_token=dict(type="str", no_log=True),
-        cloud=dict(type="str", default="public", choices=sorted(CLOUDS)),
+        cloud=dict(type="str", choices=sorted(CLOUDS)),
         authority_host=dict(type="str"),
         graph_endpoint=dict(type="str"),
         api_version=dict(type="str", default="v1.0", choices=["v1.0", "beta"]),
@@ -108,7 +118,11 @@ def with_environment(params, environ=None):
         for name in names:
             if environ.get(name):
                 value = environ[name]
-                merged[option] = os.path.expanduser(value) if option == "client_certificate_path" else value
+                if option == "client_certificate_path":
+                    value = os.path.expanduser(value)
+                if option == "cloud":
+                    value = CLOUD_ENVIRONMENTS.get(value.strip().lower(), value)
+                merged[option] = value
                 from_environment.add(option)
                 break
     return merged, from_environment
@@ -169,7 +183,17 @@ class ConnectionSettings:
 
     def __init__(self, params):
         problems = []
-        authority_default, graph_default = CLOUDS[params["cloud"]]
+        cloud = params.get("cloud") or "public"
+        if cloud not in CLOUDS:
+            # Only the environment can bring an unknown name; Ansible checks the option's choices.
+            raise OptionsError(
+                [
+                    "AZURE_CLOUD_ENVIRONMENT %s is not a cloud this collection knows: use AzureCloud, "
+                    "AzureUSGovernment or AzureChinaCloud, or set cloud" % cloud
+                ]
+            )
+        self.cloud = cloud
+        authority_default, graph_default = CLOUDS[cloud]
 
         self.custom_authority = bool(params.get("authority_host"))
         self.authority_host = authority_default
@@ -180,7 +204,7 @@ class ConnectionSettings:
         if params.get("graph_endpoint"):
             self.graph_endpoint = normalize_https_url("graph_endpoint", params["graph_endpoint"], problems)
 
-        problems.extend(cloud_mismatches(params["cloud"], self.authority_host, self.graph_endpoint))
+        problems.extend(cloud_mismatches(cloud, self.authority_host, self.graph_endpoint))
 
         self.api_version = params["api_version"]
         self.scope = "%s/.default" % self.graph_endpoint

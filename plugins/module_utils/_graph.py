@@ -476,7 +476,8 @@ class GraphClient:
         what is still throttled then is returned as it was last answered. A batch that fails as a whole
         answers each of its calls with that failure.
         """
-        chunks = [calls[i : i + BATCH_SIZE] for i in range(0, len(calls), BATCH_SIZE)]
+        starts = range(0, len(calls), BATCH_SIZE)
+        chunks = [calls[start:][:BATCH_SIZE] for start in starts]
         answers = {}
         lock = threading.Lock()
 
