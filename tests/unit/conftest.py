@@ -40,6 +40,14 @@ ENVIRONMENT = (
     "AZURE_CLIENT_CERTIFICATE_PATH",
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "AZURE_AUTHORITY_HOST",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_TENANT",
+    "AZURE_SECRET",
+    "AZURE_CLOUD_ENVIRONMENT",
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
     "REGION_NAME",
     "MSAL_FORCE_REGION",
 )
@@ -64,7 +72,7 @@ def no_network(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    """The machine's AZURE_* or msal region variables must not leak into what a test sees."""
+    """The machine's AZURE_*, managed identity or msal region variables must not leak into what a test sees."""
     for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
 
@@ -308,8 +316,8 @@ class ModuleTask:
 
         real_connect = module.connect
 
-        def connect_to_fake_graph(ansible_module):
-            client = real_connect(ansible_module)
+        def connect_to_fake_graph(ansible_module, problems=()):
+            client = real_connect(ansible_module, problems)
             transport.mount(client.session)
             client.sleep = self.sleeps.append
             return client

@@ -30,6 +30,7 @@ from ansible_collections.graphops.directory.plugins.module_utils._auth import (
     choose_credential,
     graph_argument_spec,
     load_certificate,
+    with_environment,
 )
 from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphError, VerifyingSession
 
@@ -105,8 +106,9 @@ def test_connection_options_fall_back_to_the_azure_environment_variables(monkeyp
     monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PATH", pem)
     monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PASSWORD", "env-password")
     monkeypatch.setenv("AZURE_AUTHORITY_HOST", LOGIN)
+    monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(tmp_path / "token"))
 
-    params = module_params(monkeypatch, {})
+    params, from_environment = with_environment(module_params(monkeypatch, {}))
 
     assert params["tenant_id"] == TENANT_GUID
     assert params["client_id"] == CLIENT_ID
@@ -114,23 +116,56 @@ def test_connection_options_fall_back_to_the_azure_environment_variables(monkeyp
     assert params["client_certificate_path"] == pem
     assert params["client_certificate_password"] == "env-password"
     assert params["authority_host"] == LOGIN
+    assert params["federated_token_file"] == str(tmp_path / "token")
+    assert from_environment == {
+        "tenant_id",
+        "client_id",
+        "client_secret",
+        "client_certificate_path",
+        "client_certificate_password",
+        "authority_host",
+        "federated_token_file",
+    }
 
 
 def test_task_options_win_over_the_environment(monkeypatch):
     monkeypatch.setenv("AZURE_TENANT_ID", TENANT_GUID)
+    monkeypatch.setenv("AZURE_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("AZURE_CLIENT_SECRET", "env-secret")
+    task = module_params(monkeypatch, {"tenant_id": TENANT, "client_secret": "task-secret"})
 
-    params = module_params(monkeypatch, {"tenant_id": TENANT, "client_secret": "task-secret"})
+    params, from_environment = with_environment(task)
 
     assert params["tenant_id"] == TENANT
     assert params["client_secret"] == "task-secret"
+    assert params["client_id"] == CLIENT_ID
+    assert from_environment == {"client_id"}
+    assert task["client_id"] is None
+
+
+def test_an_empty_environment_variable_counts_as_unset(graph_params):
+    params, from_environment = with_environment(graph_params(), {"AZURE_CLIENT_SECRET": "", "AZURE_CLIENT_ID": ""})
+
+    assert params["client_secret"] is None
+    assert params["client_id"] is None
+    assert from_environment == set()
+
+
+def test_a_certificate_path_from_the_environment_expands_the_home_directory(graph_params, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    params, dummy = with_environment(graph_params(), {"AZURE_CLIENT_CERTIFICATE_PATH": "~/certs/app.pem"})
+
+    assert params["client_certificate_path"] == str(tmp_path / "certs" / "app.pem")
 
 
 def test_defaults_without_environment(monkeypatch):
-    params = module_params(monkeypatch, {})
+    params, from_environment = with_environment(module_params(monkeypatch, {}))
 
+    assert from_environment == set()
     assert params["auth_method"] == "auto"
-    assert params["cloud"] == "public"
+    assert ConnectionSettings(params).authority_host == "https://login.microsoftonline.com"
+    assert ConnectionSettings(params).graph_endpoint == "https://graph.microsoft.com"
     assert params["api_version"] == "v1.0"
     assert params["validate_certs"] is True
     assert params["timeout"] == 30
@@ -181,6 +216,34 @@ def test_a_custom_authority_host_is_marked_custom(graph_params):
 
     assert settings.authority_host == LOGIN
     assert settings.custom_authority is True
+
+
+def test_requests_may_go_only_to_a_custom_sign_in_host_and_graph(graph_params):
+    settings = ConnectionSettings(graph_params(authority_host=LOGIN, graph_endpoint=GRAPH))
+
+    assert settings.allowed_origins == {LOGIN, GRAPH}
+
+
+@pytest.mark.parametrize(
+    "cloud, origins",
+    [
+        ("public", {"https://login.microsoftonline.com", "https://graph.microsoft.com"}),
+        (
+            "usgov",
+            {"https://login.microsoftonline.us", "https://graph.microsoft.us", "https://login.microsoftonline.com"},
+        ),
+        (
+            "china",
+            {
+                "https://login.chinacloudapi.cn",
+                "https://microsoftgraph.chinacloudapi.cn",
+                "https://login.microsoftonline.com",
+            },
+        ),
+    ],
+)
+def test_a_cloud_sign_in_host_also_allows_msal_instance_discovery(graph_params, cloud, origins):
+    assert ConnectionSettings(graph_params(cloud=cloud)).allowed_origins == origins
 
 
 @pytest.mark.parametrize(
@@ -246,14 +309,40 @@ def test_every_bad_option_is_named_at_once(graph_params):
         assert option in message
 
 
-@pytest.mark.parametrize("timeout", [0, -5])
-def test_a_timeout_that_is_not_positive_is_refused(graph_params, timeout):
-    with pytest.raises(OptionsError, match="timeout must be a positive number of seconds"):
+@pytest.mark.parametrize("timeout", [0, -5, 3601, 10**6])
+def test_a_timeout_outside_one_second_to_an_hour_is_refused(graph_params, timeout):
+    with pytest.raises(OptionsError) as caught:
         ConnectionSettings(graph_params(timeout=timeout))
+
+    assert caught.value.problems == ["timeout must be a number of seconds from 1 to 3600, got %d" % timeout]
+
+
+@pytest.mark.parametrize("timeout", [1, 3600])
+def test_a_timeout_of_one_second_to_an_hour_is_taken(graph_params, timeout):
+    assert ConnectionSettings(graph_params(timeout=timeout)).timeout == timeout
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_timeout_given_as_a_boolean_is_refused(monkeypatch, value):
+    # Ansible's int type lets a boolean through, and True would otherwise be taken as one second.
+    params = module_params(monkeypatch, {"timeout": value})
+    assert params["timeout"] is value
+
+    with pytest.raises(OptionsError, match="timeout must be a number of seconds from 1 to 3600, got %s" % value):
+        ConnectionSettings(params)
+
+
+def test_a_ca_path_that_does_not_exist_is_refused_naming_it(graph_params, tmp_path):
+    missing = str(tmp_path / "no-such-ca.pem")
+
+    with pytest.raises(OptionsError) as caught:
+        ConnectionSettings(graph_params(ca_path=missing))
+
+    assert caught.value.problems == ["ca_path %s does not exist or cannot be read" % missing]
 
 
 def test_certificate_checks_follow_validate_certs_and_ca_path(graph_params, tmp_path):
-    ca = str(tmp_path / "ca.pem")
+    ca = write(tmp_path, "ca.pem", b"-----BEGIN CERTIFICATE-----\n")
 
     assert ConnectionSettings(graph_params()).verify is True
     assert ConnectionSettings(graph_params(ca_path=ca)).verify == ca
@@ -288,6 +377,34 @@ def test_a_named_auth_method_wins_over_whatever_else_is_set(graph_params, method
     params = graph_params(auth_method=method, access_token="t", client_certificate_path="/c.pem", client_secret="s")
 
     assert choose_credential(params) is expected
+
+
+@pytest.mark.parametrize(
+    "task, environment, expected",
+    [
+        # A certificate path left in the environment does not override the secret of the task.
+        ({"client_secret": "s"}, {"AZURE_CLIENT_CERTIFICATE_PATH": "/leftover.pem"}, ClientSecretCredential),
+        ({"access_token": "t"}, {"AZURE_CLIENT_SECRET": "leftover"}, AccessTokenCredential),
+        ({"client_certificate_path": "/c.pem"}, {"AZURE_CLIENT_SECRET": "leftover"}, ClientCertificateCredential),
+        # Without a credential in the task, the environment's are taken in the usual order.
+        ({}, {"AZURE_CLIENT_SECRET": "s"}, ClientSecretCredential),
+        ({}, {"AZURE_CLIENT_SECRET": "s", "AZURE_CLIENT_CERTIFICATE_PATH": "/c.pem"}, ClientCertificateCredential),
+    ],
+)
+def test_auto_prefers_a_credential_of_the_task_to_one_left_in_the_environment(
+    graph_params, task, environment, expected
+):
+    params, from_environment = with_environment(graph_params(**task), environment)
+
+    assert choose_credential(params, from_environment) is expected
+
+
+def test_a_named_auth_method_may_take_its_credential_from_the_environment(graph_params):
+    params, from_environment = with_environment(
+        graph_params(auth_method="client_secret", access_token="t"), {"AZURE_CLIENT_SECRET": "s"}
+    )
+
+    assert choose_credential(params, from_environment) is ClientSecretCredential
 
 
 def test_without_any_credential_the_error_names_every_way_to_give_one(graph_params):
@@ -404,16 +521,43 @@ def test_encrypted_pem_opens_with_its_password(tmp_path, key_format):
     assert_same_pair(load_certificate(path, "s3cret pass"), key, cert)
 
 
-@pytest.mark.parametrize("password", ["wrong", None])
-def test_encrypted_pem_with_a_wrong_or_missing_password_is_refused(tmp_path, password):
+def test_encrypted_pem_with_a_wrong_password_is_refused(tmp_path):
     key = rsa_key()
     path = write(tmp_path, "app.pem", key_pem(key, b"s3cret pass") + cert_pem(certificate_for(key)))
 
     with pytest.raises(ValueError) as caught:
-        load_certificate(path, password)
+        load_certificate(path, "wrong")
 
-    assert path in str(caught.value)
-    assert "client_certificate_password" in str(caught.value)
+    assert str(caught.value) == (
+        "client_certificate_path %s: the private key cannot be read (wrong or missing client_certificate_password, "
+        "or no PEM private key in the file)" % path
+    )
+
+
+def test_encrypted_pem_without_a_password_asks_for_one(tmp_path):
+    key = rsa_key()
+    path = write(tmp_path, "app.pem", key_pem(key, b"s3cret pass") + cert_pem(certificate_for(key)))
+
+    with pytest.raises(ValueError) as caught:
+        load_certificate(path, None)
+
+    assert str(caught.value) == (
+        "client_certificate_path %s: the private key is encrypted: set client_certificate_password" % path
+    )
+
+
+def test_a_password_for_a_pem_whose_key_is_not_encrypted_is_refused(tmp_path):
+    key = rsa_key()
+    path = write(tmp_path, "app.pem", key_pem(key) + cert_pem(certificate_for(key)))
+
+    with pytest.raises(ValueError) as caught:
+        load_certificate(path, "leftover password")
+
+    message = str(caught.value)
+    assert message.startswith("client_certificate_password is set, but the private key in client_certificate_path")
+    assert path in message
+    assert "is not encrypted" in message
+    assert "leftover password" not in message
 
 
 def test_pem_with_an_ec_key_is_refused(tmp_path):
@@ -504,7 +648,9 @@ def sign_in_params(graph_params, **options):
 
 def make_credential(credential_class, params, transport, logged=None):
     settings = ConnectionSettings(params)
-    session = transport.mount(VerifyingSession(verify=settings.verify, timeout=settings.timeout))
+    session = transport.mount(
+        VerifyingSession(verify=settings.verify, timeout=settings.timeout, allowed_origins=settings.allowed_origins)
+    )
     log = logged.append if logged is not None else (lambda message: None)
     credential = credential_class(params, settings, session, log)
     assert credential.validate() == []
@@ -532,7 +678,7 @@ def test_client_secret_sign_in_asks_for_the_graph_scope_once(graph_params, trans
 
 
 def test_sign_in_requests_use_the_ca_of_the_task(graph_params, transport, identity, tmp_path, monkeypatch):
-    ca = str(tmp_path / "private-ca.pem")
+    ca = write(tmp_path, "private-ca.pem", b"-----BEGIN CERTIFICATE-----\n")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "machine-bundle.pem"))
     identity()
     params = sign_in_params(graph_params, client_secret="s3", ca_path=ca)
@@ -570,11 +716,89 @@ def test_a_refused_sign_in_keeps_the_aadsts_code_and_correlation_id(graph_params
 
     error = caught.value
     assert error.kind == "auth"
+    assert error.status == 401
     assert error.error_code == "AADSTS7000215"
     assert error.request_id == "5f1e2d3c-0000-4000-8000-000000000001"
+    assert error.client_request_id == transport.requests_to("POST")[0].headers["client-request-id"]
     assert CLIENT_ID in str(error)
     assert TENANT in str(error)
     assert "very-secret-value" not in str(error)
+
+
+def test_a_refused_sign_in_without_a_correlation_id_is_traced_by_the_answer_request_id(
+    graph_params, transport, identity
+):
+    refusal = {"error": "unauthorized_client", "error_description": "AADSTS700016: Application not found."}
+    identity(token_answers=[dict(status=400, body=refusal, headers={"x-ms-request-id": "token-request-1"})])
+    credential = make_credential(ClientSecretCredential, sign_in_params(graph_params, client_secret="s3"), transport)
+
+    with pytest.raises(GraphError) as caught:
+        credential.get_token()
+
+    assert caught.value.status == 400
+    assert caught.value.error_code == "unauthorized_client"
+    assert caught.value.request_id == "token-request-1"
+    assert caught.value.client_request_id == transport.requests_to("POST")[0].headers["client-request-id"]
+
+
+def test_an_unknown_tenant_fails_with_the_answer_of_the_sign_in_endpoint(graph_params, transport):
+    discovery = "%s/%s/v2.0/.well-known/openid-configuration" % (LOGIN, TENANT)
+    unknown = {
+        "error": "invalid_tenant",
+        "error_description": "AADSTS90002: Tenant 'contoso.onmicrosoft.com' not found.",
+        "error_codes": [90002],
+    }
+    transport.add("GET", discovery, status=400, body=unknown, headers={"x-ms-request-id": "discovery-1"})
+    credential = make_credential(ClientSecretCredential, sign_in_params(graph_params, client_secret="s3"), transport)
+
+    with pytest.raises(GraphError) as caught:
+        credential.get_token()
+
+    error = caught.value
+    assert error.kind == "auth"
+    assert error.status == 400
+    assert error.error_code == "AADSTS90002"
+    assert error.request_id == "discovery-1"
+    assert error.client_request_id == transport.calls[0].headers["client-request-id"]
+    assert "Could not use the sign-in endpoint %s for tenant_id %s" % (LOGIN, TENANT) in str(error)
+    assert transport.requests_to("POST") == []
+
+
+def test_a_token_endpoint_on_another_host_is_refused_without_sending_the_secret(graph_params, transport):
+    base = "%s/%s" % (LOGIN, TENANT)
+    transport.add(
+        "GET",
+        base + "/v2.0/.well-known/openid-configuration",
+        body={
+            "issuer": base + "/v2.0",
+            "authorization_endpoint": base + "/oauth2/v2.0/authorize",
+            "token_endpoint": "https://collector.example.test/token",
+        },
+    )
+    credential = make_credential(ClientSecretCredential, sign_in_params(graph_params, client_secret="s3"), transport)
+
+    with pytest.raises(GraphError) as caught:
+        credential.get_token()
+
+    assert caught.value.kind == "foreign_host"
+    assert "https://collector.example.test" in str(caught.value)
+    assert [call.origin for call in transport.calls] == [LOGIN]
+
+
+def test_an_unusable_ca_bundle_at_sign_in_is_named_as_a_tls_failure(graph_params, transport):
+    discovery = "%s/%s/v2.0/.well-known/openid-configuration" % (LOGIN, TENANT)
+    # What requests raises when the CA bundle it is given cannot be found or read.
+    unreadable = OSError("Could not find a suitable TLS CA certificate bundle, invalid path: /gone/ca.pem")
+    transport.add("GET", discovery, raises=unreadable)
+    credential = make_credential(ClientSecretCredential, sign_in_params(graph_params, client_secret="s3"), transport)
+
+    with pytest.raises(GraphError) as caught:
+        credential.get_token()
+
+    assert caught.value.kind == "tls"
+    assert LOGIN in str(caught.value)
+    assert "/gone/ca.pem" in str(caught.value)
+    assert "ca_path" in str(caught.value)
 
 
 def test_a_tls_failure_at_the_sign_in_host_is_named_as_such(graph_params, transport):

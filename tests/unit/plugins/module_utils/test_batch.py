@@ -254,6 +254,35 @@ def test_without_retry_after_a_throttled_batch_backs_off(graph, graph_batch):
     assert 0.5 <= harness.sleeps[0] <= 1.0
 
 
+@pytest.mark.parametrize("status, resent", [(503, True), (504, True), (429, False)])
+def test_an_answer_after_an_inner_outage_is_marked_resent(graph, graph_batch, status, resent):
+    # Graph may have acted on a request it answered 503 or 504; a 429 means it did nothing.
+    graph_batch.add_error("DELETE", item_url(0), status, "ServiceUnavailable", headers={"Retry-After": "1"})
+    graph_batch.add_error("DELETE", item_url(0), 404, "Request_ResourceNotFound")
+    graph_batch.add_error("DELETE", item_url(1), 404, "Request_ResourceNotFound")
+
+    answers = graph().client.batch(purge_calls(2))
+
+    assert len(graph_batch.batches) == 2
+    assert answers["0"].status == 404 and answers["0"].not_found is True
+    assert answers["0"].resent is resent
+    assert answers["1"].resent is False
+
+
+def test_an_outage_marks_only_its_own_request_resent_across_later_batches(graph, graph_batch):
+    graph_batch.add_error("DELETE", item_url(0), 503, "ServiceUnavailable", headers={"Retry-After": "1"})
+    graph_batch.add_error("DELETE", item_url(0), 429, "TooManyRequests", headers={"Retry-After": "1"})
+    graph_batch.add("DELETE", item_url(0), status=204)
+    graph_batch.add_error("DELETE", item_url(1), 429, "TooManyRequests", headers={"Retry-After": "1"})
+    graph_batch.add("DELETE", item_url(1), status=204)
+
+    answers = graph().client.batch(purge_calls(2))
+
+    assert len(graph_batch.batches) == 3
+    assert (answers["0"].status, answers["0"].resent) == (204, True)
+    assert (answers["1"].status, answers["1"].resent) == (204, False)
+
+
 # --- a batch that fails as a whole ---------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 import email.utils
 import pathlib
 import uuid
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 from ansible_collections.graphops.directory.plugins.module_utils import _graph
 from ansible_collections.graphops.directory.plugins.module_utils._auth import ConnectionSettings
 from ansible_collections.graphops.directory.plugins.module_utils._graph import (
+    BatchAnswer,
     GraphClient,
     GraphError,
     VerifyingSession,
+    decode_body,
     error_from_body,
     parse_retry_after,
     quote_segment,
@@ -66,7 +68,13 @@ class Harness:
         self.credential = credential
         self.sleeps = []
         self.logged = []
-        session = transport.mount(VerifyingSession(verify=self.settings.verify, timeout=self.settings.timeout))
+        session = transport.mount(
+            VerifyingSession(
+                verify=self.settings.verify,
+                timeout=self.settings.timeout,
+                allowed_origins=self.settings.allowed_origins,
+            )
+        )
         self.client = GraphClient(
             self.settings,
             credential,
@@ -210,6 +218,54 @@ def test_graph_error_text_without_details_is_the_message():
     assert str(GraphError("Could not connect")) == "Could not connect"
 
 
+@pytest.mark.parametrize(
+    "status, code, not_found",
+    [(404, "Request_ResourceNotFound", True), (404, None, False), (403, "Authorization_RequestDenied", False)],
+)
+def test_only_graph_own_404_means_not_found(status, code, not_found):
+    assert GraphError("x", status=status, error_code=code).not_found is not_found
+
+
+@pytest.mark.parametrize(
+    "status, body, not_found",
+    [
+        (404, {"error": {"code": "Request_ResourceNotFound", "message": "gone"}}, True),
+        (404, {}, False),
+        (404, None, False),
+        (404, {"error": "Not Found"}, False),
+        (404, {"error": {"message": "Not Found"}}, False),
+        (400, {"error": {"code": "Request_BadRequest", "message": "bad"}}, False),
+    ],
+)
+def test_an_inner_404_means_not_found_only_with_graph_error_envelope(status, body, not_found):
+    assert BatchAnswer(status, body, "r-1").not_found is not_found
+
+
+def scripted_response(content):
+    response = requests.Response()
+    response._content = content
+    response.encoding = "utf-8"
+    return response
+
+
+@pytest.mark.parametrize(
+    "content, decoded",
+    [
+        (b"", {}),
+        (b"{}", {}),
+        (b'{"id": "x"}', {"id": "x"}),
+        (b"[]", None),
+        (b'[{"id": "x"}]', None),
+        (b'"Not Found"', None),
+        (b"404", None),
+        (b"null", None),
+        (b"<html>Not Found</html>", None),
+    ],
+)
+def test_only_a_json_object_is_read_as_an_answer(content, decoded):
+    assert decode_body(scripted_response(content)) == decoded
+
+
 # --- the session: CA, timeout and User-Agent on every request --------------------------------
 
 
@@ -258,6 +314,109 @@ def test_every_request_gets_the_timeout_unless_it_sets_one(transport):
     session.get(ITEMS, timeout=3)
 
     assert [call.kwargs["timeout"] for call in transport.calls] == [12, 3]
+
+
+def test_a_request_to_a_host_that_is_not_allowed_is_refused_before_it_is_sent(transport):
+    session = transport.mount(VerifyingSession(allowed_origins={GRAPH, "https://login.example.test"}))
+
+    for url in (
+        "https://attacker.example.test/collect",
+        "http://graph.example.test/v1.0/directory/deletedItems",
+        "https://graph.example.test:8443/v1.0/directory/deletedItems",
+        "https://graph.example.test.attacker.example.test/v1.0",
+    ):
+        with pytest.raises(GraphError) as caught:
+            session.post(url, data="client_secret=s3")
+        assert caught.value.kind == "foreign_host"
+        assert "Refusing to send a request to %s://%s:" % urlsplit(url)[:2] in str(caught.value)
+
+    assert transport.calls == []
+
+
+def test_an_allowed_host_is_matched_without_regard_to_case(transport):
+    transport.add("GET", ITEMS)
+    session = transport.mount(VerifyingSession(allowed_origins={GRAPH}))
+
+    session.get(ITEMS.replace("https://graph.example.test", "HTTPS://Graph.Example.TEST"))
+
+    assert len(transport.calls) == 1
+
+
+def test_a_redirect_is_never_followed_even_when_asked(transport):
+    transport.add("GET", ITEMS, status=302, headers={"Location": "https://attacker.example.test/collect"})
+    session = transport.mount(VerifyingSession())
+
+    response = session.get(ITEMS, allow_redirects=True)
+
+    assert response.status_code == 302
+    assert [call.url for call in transport.calls] == [ITEMS]
+
+
+def test_every_request_carries_a_client_request_id_and_keeps_one_it_was_given(transport):
+    transport.add("GET", ITEMS)
+    session = transport.mount(VerifyingSession())
+
+    session.get(ITEMS)
+    session.get(ITEMS, headers={"Client-Request-Id": "given-id"})
+
+    first, second = transport.calls
+    assert uuid.UUID(first.headers["client-request-id"]).version == 4
+    assert second.headers["client-request-id"] == "given-id"
+    assert session.last["client_request_id"] == "given-id"
+
+
+def test_the_session_remembers_the_status_and_ids_of_the_last_exchange(transport):
+    refusal = {"error": "invalid_client", "error_codes": [7000215, 7000222]}
+    transport.add("POST", ITEMS, status=401, body=refusal, headers={"x-ms-request-id": "answer-1"})
+    transport.add("GET", ITEMS, status=200, body={"error_codes": [1]}, headers={"x-ms-request-id": "answer-2"})
+    session = transport.mount(VerifyingSession())
+
+    session.post(ITEMS)
+    assert session.last == dict(
+        status=401,
+        request_id="answer-1",
+        client_request_id=transport.calls[0].headers["client-request-id"],
+        error_codes=[7000215, 7000222],
+    )
+
+    session.get(ITEMS)
+    assert session.last == dict(
+        status=200, request_id="answer-2", client_request_id=transport.calls[1].headers["client-request-id"]
+    )
+
+
+def test_a_failure_that_is_not_json_leaves_no_error_codes(transport):
+    transport.add("GET", ITEMS, status=502, text="<html>Bad Gateway</html>")
+    session = transport.mount(VerifyingSession())
+
+    session.get(ITEMS)
+
+    assert session.last["status"] == 502
+    assert session.last["error_codes"] == []
+
+
+def test_an_unreadable_ca_bundle_is_reported_as_a_tls_failure(transport):
+    # requests raises a bare OSError when the CA bundle it is given cannot be found or read.
+    transport.add("GET", ITEMS, raises=OSError("Could not find a suitable TLS CA certificate bundle: /gone/ca.pem"))
+    session = transport.mount(VerifyingSession(verify="/gone/ca.pem"))
+
+    with pytest.raises(requests.exceptions.SSLError) as caught:
+        session.get(ITEMS)
+
+    assert "CA bundle cannot be used" in str(caught.value)
+    assert "/gone/ca.pem" in str(caught.value)
+
+
+def test_an_unreadable_ca_bundle_fails_a_graph_request_naming_ca_path(transport, graph):
+    transport.add("GET", ITEM, raises=OSError("Could not find a suitable TLS CA certificate bundle: /gone/ca.pem"))
+    harness = graph()
+
+    with pytest.raises(GraphError) as caught:
+        harness.client.request("GET", ITEM_PATH)
+
+    assert caught.value.kind == "tls"
+    assert "ca_path" in str(caught.value)
+    assert len(transport.calls) == 1
 
 
 def test_user_agent_names_the_collection_and_its_version(transport, graph):
@@ -618,10 +777,85 @@ def test_a_failure_carries_the_client_request_id_it_was_sent_with(transport, gra
     assert caught.value.client_request_id == transport.calls[-1].headers["client-request-id"]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        dict(status=404),
+        dict(status=404, body={"message": "Not Found"}),
+        dict(status=404, body={"error": {"message": "no such route"}}),
+    ],
+)
+def test_a_404_without_graph_error_body_says_graph_endpoint_may_be_wrong(transport, graph, answer):
+    transport.add("GET", ITEM, headers={"request-id": "r-404"}, **answer)
+    harness = graph()
+
+    with pytest.raises(GraphError) as caught:
+        harness.client.request("GET", ITEM_PATH)
+
+    error = caught.value
+    assert error.kind == "not_graph"
+    assert error.not_found is False
+    assert error.status == 404
+    assert error.request_id == "r-404"
+    assert "graph_endpoint may not point at Microsoft Graph" in error.message
+    assert ("GET " + ITEM_PATH) in error.message
+    assert len(transport.calls) == 1
+
+
+def test_a_success_whose_body_is_not_a_json_object_is_fetched_again_when_safe(transport, graph):
+    transport.add("GET", ITEM, body=[{"id": "x"}])
+    transport.add("GET", ITEM, body={"id": "x"})
+
+    assert graph().client.request("GET", ITEM_PATH).body == {"id": "x"}
+    assert len(transport.calls) == 2
+
+
+def test_a_success_whose_body_is_not_a_json_object_fails_an_unsafe_request(transport, graph):
+    transport.add("POST", ITEM + "/restore", body=["restored"])
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.request("POST", ITEM_PATH + "/restore", body={})
+
+    assert caught.value.status == 200
+    assert "not JSON" in caught.value.message
+    assert "not sent again" in caught.value.message
+    assert len(transport.calls) == 1
+
+
+@pytest.mark.parametrize("status, resent", [(503, True), (504, True), (429, False)])
+def test_a_delete_answered_after_an_outage_is_marked_resent(transport, graph, status, resent):
+    # Graph may have purged the item before it answered 503 or 504; a 429 means it did nothing.
+    transport.add_error("DELETE", ITEM, status, "ServiceUnavailable", headers={"Retry-After": "1"})
+    transport.add_error("DELETE", ITEM, 404, "Request_ResourceNotFound")
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.request("DELETE", ITEM_PATH, ok=(204,))
+
+    assert caught.value.not_found is True
+    assert caught.value.resent is resent
+    assert len(transport.calls) == 2
+
+
+def test_a_success_after_an_outage_is_marked_resent_too(transport, graph):
+    transport.add_error("DELETE", ITEM, 503, "ServiceUnavailable", headers={"Retry-After": "1"})
+    transport.add("DELETE", ITEM, status=204)
+
+    assert graph().client.request("DELETE", ITEM_PATH, ok=(204,)).resent is True
+
+
 def test_get_optional_turns_not_found_into_none(transport, graph):
     transport.add_error("GET", ITEM, 404, "Request_ResourceNotFound")
 
     assert graph().client.get_optional(ITEM_PATH) is None
+
+
+def test_get_optional_raises_a_404_that_graph_did_not_send(transport, graph):
+    transport.add("GET", ITEM, status=404, body={})
+
+    with pytest.raises(GraphError) as caught:
+        graph().client.get_optional(ITEM_PATH)
+
+    assert caught.value.kind == "not_graph"
 
 
 def test_get_optional_still_raises_other_failures(transport, graph):

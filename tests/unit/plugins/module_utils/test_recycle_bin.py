@@ -16,16 +16,18 @@ from hypothesis import strategies as st
 from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphClient, GraphError, VerifyingSession
 from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin import (
     OUTCOMES,
-    check_guid,
     connect,
     describe_item,
     fail_on_graph_error,
+    guid_problems,
     object_type_of,
     summarize,
 )
 
 ID = "6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
 GRAPH = "https://graph.example.test"
+TENANT = "contoso.onmicrosoft.com"
+NO_ITEMS = dict(matched=0, purged=0, restored=0, skipped=0, failed=0, unchanged=0)
 
 pure = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -43,6 +45,7 @@ class FakeModule:
         self.params = params
         self.warnings = []
         self.logged = []
+        self.no_log_values = set()
 
     def fail_json(self, **result):
         raise Failed(result)
@@ -174,15 +177,15 @@ def test_the_totals_always_add_up_to_matched(outcomes):
 
 @pytest.mark.parametrize("value", [ID, ID.upper(), None])
 def test_an_object_id_passes_the_guid_check(value):
-    check_guid(FakeModule(), "id", value)
+    assert guid_problems("id", value) == []
 
 
 @pytest.mark.parametrize("value", ["Adele Vance", ID[:-1], ID + "0", "{%s}" % ID, ID + "\n", "../" + ID, ""])
-def test_anything_else_fails_naming_the_option(value):
-    with pytest.raises(Failed) as caught:
-        check_guid(FakeModule(), "id", value)
-
-    assert caught.value.result["msg"].startswith("id must be an object id")
+@pytest.mark.parametrize("option", ["id", "owner_id"])
+def test_anything_else_is_a_problem_naming_the_option(option, value):
+    assert guid_problems(option, value) == [
+        "%s must be an object id (a GUID such as 6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11)" % option
+    ]
 
 
 def test_a_graph_error_fails_the_module_with_its_fields():
@@ -211,7 +214,9 @@ def test_a_graph_error_fails_the_module_with_its_fields():
 
 
 def test_connect_builds_a_client_for_the_options_without_sending_anything(graph_params, tmp_path):
-    ca = str(tmp_path / "ca.pem")
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    ca = str(ca)
     module = FakeModule(graph_params(access_token="t", graph_endpoint=GRAPH, ca_path=ca, timeout=12))
 
     client = connect(module)
@@ -221,10 +226,11 @@ def test_connect_builds_a_client_for_the_options_without_sending_anything(graph_
     assert isinstance(client.session, VerifyingSession)
     assert client.session.ca_verify == ca
     assert client.session.default_timeout == 12
+    assert client.session.allowed_origins == {GRAPH, "https://login.microsoftonline.com"}
     assert client.credential.name == "access_token"
     assert client.request_count == 0
     assert module.warnings == []
-    assert any("access_token" in line and GRAPH in line for line in module.logged)
+    assert any("access_token (from the task)" in line and GRAPH in line for line in module.logged)
 
 
 def test_connect_warns_when_certificates_are_not_checked(graph_params):
@@ -243,10 +249,71 @@ def test_connect_fails_on_bad_connection_options(graph_params):
     with pytest.raises(Failed) as caught:
         connect(module)
 
-    message = caught.value.result["msg"]
-    assert message.startswith("Invalid connection options: ")
-    assert "graph_endpoint" in message
-    assert "timeout" in message
+    assert caught.value.result == dict(
+        msg="graph_endpoint must be an https:// URL, got http://...; "
+        "timeout must be a number of seconds from 1 to 3600, got -1",
+        deleted_items=[],
+        summary=NO_ITEMS,
+    )
+
+
+def test_connect_fails_on_a_ca_path_that_does_not_exist(graph_params, tmp_path):
+    missing = str(tmp_path / "no-such-ca.pem")
+
+    with pytest.raises(Failed) as caught:
+        connect(FakeModule(graph_params(access_token="t", ca_path=missing)))
+
+    assert caught.value.result["msg"] == "ca_path %s does not exist or cannot be read" % missing
+
+
+def test_connect_reports_every_problem_at_once_the_module_own_first(graph_params):
+    params = graph_params(client_secret="s", graph_endpoint="graph.example.test/v1.0", timeout=True)
+
+    with pytest.raises(Failed) as caught:
+        connect(FakeModule(params), ["id must be an object id", "max_items must be 1 or more, got 0"])
+
+    assert caught.value.result["msg"].split("; ") == [
+        "id must be an object id",
+        "max_items must be 1 or more, got 0",
+        "graph_endpoint must be a scheme and host with an optional port, such as https://host:8443",
+        "timeout must be a number of seconds from 1 to 3600, got True",
+        "tenant_id is required for auth_method client_secret",
+        "client_id is required for auth_method client_secret",
+    ]
+    assert caught.value.result["deleted_items"] == []
+    assert caught.value.result["summary"] == NO_ITEMS
+
+
+def test_connect_fails_with_the_module_problems_even_when_the_connection_is_fine(graph_params):
+    with pytest.raises(Failed) as caught:
+        connect(FakeModule(graph_params(access_token="t")), ["owner_id must be an object id"])
+
+    assert caught.value.result["msg"] == "owner_id must be an object id"
+
+
+def test_connect_takes_the_credential_from_the_environment_and_hides_its_secrets(graph_params, monkeypatch):
+    monkeypatch.setenv("AZURE_TENANT_ID", TENANT)
+    monkeypatch.setenv("AZURE_CLIENT_ID", "c-1")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "environment-secret-value")
+    monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PASSWORD", "environment-password-value")
+    module = FakeModule(graph_params(auth_method="client_secret"))
+
+    client = connect(module)
+
+    assert client.credential.name == "client_secret"
+    assert client.credential.params["client_secret"] == "environment-secret-value"
+    assert module.no_log_values == {"environment-secret-value", "environment-password-value"}
+    assert any("client_secret (from the environment)" in line for line in module.logged)
+
+
+def test_connect_keeps_the_credential_of_the_task_over_one_left_in_the_environment(graph_params, monkeypatch):
+    monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PATH", "/nowhere/leftover.pem")
+    module = FakeModule(graph_params(tenant_id=TENANT, client_id="c-1", client_secret="task-secret"))
+
+    client = connect(module)
+
+    assert client.credential.name == "client_secret"
+    assert client.credential.params["client_secret"] == "task-secret"
 
 
 def test_connect_fails_without_a_credential(graph_params):

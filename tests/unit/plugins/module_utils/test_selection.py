@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.graphops.directory.plugins.module_utils._auth import ConnectionSettings
 from ansible_collections.graphops.directory.plugins.module_utils._graph import (
+    BatchAnswer,
     GraphClient,
     GraphError,
     VerifyingSession,
@@ -222,21 +223,15 @@ def test_with_narrow_a_selector_drops_the_types_without_its_property():
 
 
 class RecordingClient:
-    """Stands in for GraphClient.batch: records the calls and answers each with a 404."""
+    """Stands in for GraphClient.batch: records the calls and answers each with Graph's 404."""
 
     def __init__(self):
         self.calls = []
 
     def batch(self, calls):
         self.calls.extend(calls)
-        return dict((call["id"], Answer(404, {})) for call in calls)
-
-
-class Answer:
-    def __init__(self, status, body, request_id=None):
-        self.status = status
-        self.body = body
-        self.request_id = request_id
+        not_found = {"error": {"code": "Request_ResourceNotFound", "message": "does not exist"}}
+        return dict((call["id"], BatchAnswer(404, not_found, None)) for call in calls)
 
 
 class FixedToken:
@@ -558,6 +553,19 @@ def test_look_up_many_raises_a_failure_other_than_not_found_naming_the_id(client
     assert error.request_id == "denied-1"
     assert OTHER_ID in error.message
     assert "Insufficient privileges" in error.message
+
+
+@pytest.mark.parametrize("body", [None, {}, {"message": "Not Found"}])
+def test_look_up_many_does_not_take_a_404_without_graph_error_body_for_not_found(client, graph_batch, body):
+    graph_batch.add("GET", "/directory/deletedItems/" + ID, body={"id": ID})
+    graph_batch.add("GET", "/directory/deletedItems/" + OTHER_ID, status=404, body=body)
+
+    with pytest.raises(GraphError) as caught:
+        look_up_many(client, [ID, OTHER_ID])
+
+    assert caught.value.status == 404
+    assert caught.value.not_found is False
+    assert OTHER_ID in caught.value.message
 
 
 def test_live_objects_reports_only_the_ids_that_are_live(client, graph_batch):

@@ -24,6 +24,7 @@ ID = "6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
 IN_BIN = GRAPH + "/v1.0/directory/deletedItems/" + ID
 LIVE = GRAPH + "/v1.0/directoryObjects/" + ID
 TOKEN = "given-access-token-value"
+NO_ITEMS = dict(matched=0, purged=0, restored=0, skipped=0, failed=0, unchanged=0)
 
 DELETED_USER = {
     "@odata.context": GRAPH + "/v1.0/$metadata#directoryObjects/$entity",
@@ -52,8 +53,8 @@ class Task:
 
         real_connect = graph_deleted_item.connect
 
-        def connect_to_fake_graph(module):
-            client = real_connect(module)
+        def connect_to_fake_graph(module, problems=()):
+            client = real_connect(module, problems)
             transport.mount(client.session)
             client.sleep = self.sleeps.append
             return client
@@ -155,10 +156,9 @@ def test_an_item_of_another_type_fails_and_is_not_purged(run, transport):
     result = run(id=ID, object_type="user")
 
     assert result["failed"] is True
-    assert "deleted group" in result["msg"]
-    assert "not a user" in result["msg"]
-    assert "nothing was changed" in result["msg"]
+    assert result["msg"] == "%s is a deleted group (Sales), not of object_type user; nothing was changed" % ID
     assert only_entry(result)["outcome"] == "failed"
+    assert result["summary"] == dict(NO_ITEMS, matched=1, failed=1)
     assert run.sent("DELETE", IN_BIN) == []
 
 
@@ -175,6 +175,8 @@ def test_a_live_object_fails_naming_it_and_nothing_is_deleted(run, transport):
     assert "Adele Vance" in result["msg"]
     assert "nothing was changed" in result["msg"]
     assert result["request_id"] == "live-1"
+    assert result["deleted_items"] == []
+    assert result["summary"] == NO_ITEMS
     assert [call.method for call in transport.calls] == ["GET", "GET"]
 
 
@@ -203,6 +205,65 @@ def test_an_item_that_leaves_the_bin_before_the_purge_is_not_found(run, transpor
     assert entry["reason"] == "left the recycle bin before the purge"
     assert entry["request_id"] == "gone-1"
     assert result["summary"]["unchanged"] == 1
+
+
+@pytest.mark.parametrize("status", [503, 504])
+def test_a_purge_answered_not_found_after_an_outage_is_reported_purged(run, transport, status):
+    # Graph purged the item but answered 503 or 504; the purge sent again then finds it gone.
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add_error("DELETE", IN_BIN, status, "ServiceUnavailable", headers={"Retry-After": "2"})
+    transport.add_error("DELETE", IN_BIN, 404, "Request_ResourceNotFound", headers={"request-id": "gone-2"})
+
+    result = run(id=ID)
+
+    assert result["changed"] is True
+    assert "failed" not in result
+    entry = only_entry(result)
+    assert entry["outcome"] == "purged"
+    assert entry["reason"] == graph_deleted_item.RESENT_REASON
+    assert entry["request_id"] == "gone-2"
+    assert result["summary"] == dict(NO_ITEMS, matched=1, purged=1)
+    assert len(run.sent("DELETE", IN_BIN)) == 2
+    assert run.sleeps == [2]
+
+
+def test_a_purge_answered_not_found_after_throttling_is_not_found(run, transport):
+    # A 429 means Graph did nothing: the item left the bin some other way.
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add_error("DELETE", IN_BIN, 429, "TooManyRequests", headers={"Retry-After": "2"})
+    transport.add_error("DELETE", IN_BIN, 404, "Request_ResourceNotFound")
+
+    result = run(id=ID)
+
+    assert result["changed"] is False
+    assert only_entry(result)["outcome"] == "not_found"
+    assert only_entry(result)["reason"] == "left the recycle bin before the purge"
+
+
+def test_a_404_without_graph_error_body_fails_instead_of_counting_as_not_found(run, transport):
+    transport.add("GET", IN_BIN, status=404, body={"message": "Not Found"}, headers={"request-id": "proxy-1"})
+
+    result = run(id=ID)
+
+    assert result["failed"] is True
+    assert result["error_kind"] == "not_graph"
+    assert result["status"] == 404
+    assert "graph_endpoint may not point at Microsoft Graph" in result["msg"]
+    assert result["deleted_items"] == []
+    assert run.sent("GET", LIVE) == []
+    assert run.sent("DELETE", IN_BIN) == []
+
+
+def test_a_purge_answered_404_without_graph_error_body_fails(run, transport):
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add("DELETE", IN_BIN, status=404, body={})
+
+    result = run(id=ID)
+
+    assert result["failed"] is True
+    assert result["error_kind"] == "not_graph"
+    assert "DELETE /directory/deletedItems/%s answered HTTP 404 without Graph's error body" % ID in result["msg"]
+    assert not any(entry["outcome"] == "not_found" for entry in result["deleted_items"])
 
 
 def test_administrative_units_are_skipped_because_graph_cannot_purge_them(run, transport):
@@ -339,8 +400,45 @@ def test_bad_connection_options_fail_before_any_request(run, transport):
     result = run(id=ID, graph_endpoint="http://graph.example.test")
 
     assert result["failed"] is True
-    assert result["msg"].startswith("Invalid connection options:")
-    assert "graph_endpoint" in result["msg"]
+    assert result["msg"] == "graph_endpoint must be an https:// URL, got http://..."
+    assert result["deleted_items"] == []
+    assert result["summary"] == NO_ITEMS
+    assert transport.calls == []
+
+
+def test_a_missing_ca_path_fails_before_any_request(run, transport, tmp_path):
+    missing = str(tmp_path / "corporate-ca.pem")
+
+    result = run(id=ID, ca_path=missing)
+
+    assert result["failed"] is True
+    assert result["msg"] == "ca_path %s does not exist or cannot be read" % missing
+    assert transport.calls == []
+
+
+def test_every_problem_of_the_task_is_reported_at_once(run, transport):
+    result = run(id="Adele Vance", max_items=0, timeout=7200, graph_endpoint="http://graph.example.test")
+
+    assert result["failed"] is True
+    assert result["msg"].split("; ") == [
+        "id must be an object id (a GUID such as 6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11)",
+        "max_items must be 1 or more, got 0",
+        "graph_endpoint must be an https:// URL, got http://...",
+        "timeout must be a number of seconds from 1 to 3600, got 7200",
+    ]
+    assert result["deleted_items"] == []
+    assert result["summary"] == NO_ITEMS
+    assert transport.calls == []
+
+
+def test_a_missing_credential_is_reported_with_the_other_problems(run, transport):
+    result = run(id="Adele Vance", access_token=None)
+
+    assert result["failed"] is True
+    problems = result["msg"].split("; ")
+    assert problems[0].startswith("id must be an object id")
+    assert problems[1].startswith("no credential was given")
+    assert len(problems) == 2
     assert transport.calls == []
 
 
@@ -383,6 +481,37 @@ def test_a_client_secret_from_the_environment_signs_in_and_purges(run, transport
     assert "environment-secret-value" not in run.output
 
 
+def test_a_secret_of_the_task_wins_over_a_certificate_left_in_the_environment(run, transport, identity, monkeypatch):
+    token_url = identity(tenant=TENANT)
+    monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PATH", "/nowhere/leftover.pem")
+    monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PASSWORD", "leftover-password")
+    transport.add("GET", IN_BIN, body=DELETED_USER)
+    transport.add("DELETE", IN_BIN, status=204)
+
+    result = run(id=ID, access_token=None, tenant_id=TENANT, client_id="c-1", client_secret="task-secret-value")
+
+    assert only_entry(result)["outcome"] == "purged"
+    posts = [call for call in transport.calls if call.method == "POST"]
+    assert [call.url for call in posts] == [token_url]
+    assert posts[0].form["client_secret"] == ["task-secret-value"]
+    assert "client_assertion" not in posts[0].form
+
+
+def test_a_secret_from_the_environment_is_masked_wherever_it_shows(run, transport, identity, monkeypatch):
+    # An endpoint that echoes what it was sent puts the secret into the failure message.
+    echo = {"error": "invalid_client", "error_description": "bad secret environment-secret-value"}
+    identity(tenant=TENANT, token_answers=[dict(status=401, body=echo)])
+    monkeypatch.setenv("AZURE_TENANT_ID", TENANT)
+    monkeypatch.setenv("AZURE_CLIENT_ID", "c-1")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "environment-secret-value")
+
+    result = run(id=ID, access_token=None)
+
+    assert result["failed"] is True
+    assert "bad secret ********" in result["msg"]
+    assert "environment-secret-value" not in run.output
+
+
 def test_a_refused_sign_in_fails_with_the_aadsts_code_and_sends_nothing_to_graph(run, transport, identity):
     refusal = {
         "error": "invalid_client",
@@ -395,8 +524,11 @@ def test_a_refused_sign_in_fails_with_the_aadsts_code_and_sends_nothing_to_graph
     result = run(id=ID, access_token=None, tenant_id=TENANT, client_id="c-1", client_secret="wrong-secret-value")
 
     assert result["failed"] is True
+    assert result["status"] == 401
     assert result["error_code"] == "AADSTS7000215"
     assert result["error_kind"] == "auth"
     assert result["request_id"] == "corr-1"
+    token_post = [call for call in transport.calls if call.method == "POST"][0]
+    assert result["client_request_id"] == token_post.headers["client-request-id"]
     assert [call for call in transport.calls if call.origin == GRAPH] == []
     assert "wrong-secret-value" not in run.output

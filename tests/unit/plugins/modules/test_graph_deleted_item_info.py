@@ -262,6 +262,35 @@ def test_bad_options_fail_naming_the_option_before_any_request(run, transport, a
     assert transport.calls == []
 
 
+def test_every_problem_of_the_task_is_reported_at_once(run, transport, tmp_path):
+    missing = str(tmp_path / "corporate-ca.pem")
+
+    result = run(owner_id="Adele Vance", object_type=["user"], ca_path=missing, access_token=None)
+
+    assert result["failed"] is True
+    problems = result["msg"].split("; ")
+    assert problems[:3] == [
+        "owner_id must be an object id (a GUID such as 6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11)",
+        "owner_id lists groups and applications only, not user",
+        "ca_path %s does not exist or cannot be read" % missing,
+    ]
+    assert problems[3].startswith("no credential was given")
+    assert len(problems) == 4
+    assert result["deleted_items"] == []
+    assert transport.calls == []
+
+
+def test_a_bad_id_is_reported_with_the_bad_selectors(run, transport):
+    result = run(id="Adele Vance", app_id="Payroll", display_name="")
+
+    assert result["msg"].split("; ") == [
+        "id must be an object id (a GUID such as 6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11)",
+        "display_name must not be empty",
+        "app_id must be an application (client) id, a GUID",
+    ]
+    assert transport.calls == []
+
+
 # --- one id -----------------------------------------------------------------------------------------------
 
 
@@ -280,6 +309,18 @@ def test_one_id_not_in_the_bin_is_an_empty_list(run, transport):
     result = run(id=ADELE)
 
     assert "failed" not in result
+    assert result["deleted_items"] == []
+
+
+def test_one_id_answered_404_without_graph_error_body_fails_instead_of_listing_nothing(run, transport):
+    transport.add("GET", BIN + ADELE, status=404, body={}, headers={"request-id": "proxy-1"})
+
+    result = run(id=ADELE)
+
+    assert result["failed"] is True
+    assert result["error_kind"] == "not_graph"
+    assert result["request_id"] == "proxy-1"
+    assert "graph_endpoint may not point at Microsoft Graph" in result["msg"]
     assert result["deleted_items"] == []
 
 

@@ -250,8 +250,8 @@ def test_a_selection_larger_than_max_items_fails_with_its_count_and_purges_nothi
     assert "the selection holds 3 items, more than max_items (2)" in result["msg"]
     assert "nothing was changed" in result["msg"]
     assert "max_items: 3" in result["msg"]
-    assert result["summary"]["matched"] == 3
-    assert result["summary"]["purged"] == 0
+    assert result["deleted_items"] == []
+    assert result["summary"] == dict(matched=3, purged=0, restored=0, skipped=0, failed=0, unchanged=0)
     assert writes(transport, graph_batch) == []
     assert graph_batch.batches == []
 
@@ -351,6 +351,51 @@ def test_throttled_purges_in_a_batch_are_sent_again(run, transport, graph_batch)
     assert len(graph_batch.inner_requests("DELETE", "/directory/deletedItems/" + ALEX)) == 1
 
 
+@pytest.mark.parametrize("status, outcome", [(503, "purged"), (504, "purged"), (429, "not_found")])
+def test_a_purge_in_a_batch_answered_not_found_after_an_outage_counts_as_purged(
+    run, transport, graph_batch, status, outcome
+):
+    # After a 503 or 504 Graph may have purged the item already; after a 429 it did not.
+    transport.add("GET", USERS, body={"value": [ADELE_USER, ALEX_USER]})
+    graph_batch.add("DELETE", "/directory/deletedItems/" + ALEX, status=204)
+    graph_batch.add_error(
+        "DELETE", "/directory/deletedItems/" + ADELE, status, "ServiceUnavailable", headers={"Retry-After": "1"}
+    )
+    graph_batch.add_error("DELETE", "/directory/deletedItems/" + ADELE, 404, "Request_ResourceNotFound")
+
+    result = run(object_type="user", all=True)
+
+    assert "failed" not in result
+    entries = entries_by_id(result)
+    assert entries[ALEX]["outcome"] == "purged"
+    assert entries[ADELE]["outcome"] == outcome
+    if outcome == "purged":
+        assert entries[ADELE]["reason"] == graph_deleted_item.RESENT_REASON
+    assert len(graph_batch.inner_requests("DELETE", "/directory/deletedItems/" + ADELE)) == 2
+
+
+def test_a_purge_in_a_batch_answered_404_without_graph_error_body_fails(run, transport, graph_batch):
+    transport.add("GET", USERS, body={"value": [ADELE_USER]})
+    graph_batch.add("DELETE", "/directory/deletedItems/" + ADELE, status=404, body={})
+
+    result = run(object_type="user", all=True)
+
+    assert result["failed"] is True
+    assert entries_by_id(result)[ADELE]["outcome"] == "failed"
+    assert result["summary"]["unchanged"] == 0
+
+
+def test_ids_answered_404_without_graph_error_body_fail_the_look_up(run, transport, graph_batch):
+    graph_batch.add("GET", "/directory/deletedItems/" + ADELE, status=404, body={"message": "Not Found"})
+
+    result = run(ids=[ADELE])
+
+    assert result["failed"] is True
+    assert "Could not look up %s in the recycle bin" % ADELE in result["msg"]
+    assert result["status"] == 404
+    assert writes(transport, graph_batch) == []
+
+
 # --- purging by ids ----------------------------------------------------------------------------------
 
 
@@ -380,6 +425,8 @@ def test_a_live_object_among_the_ids_fails_the_purge_before_anything_is_deleted(
     assert result["failed"] is True
     assert "%s is a live user (Alex Wilber)" % ALEX in result["msg"]
     assert "nothing was changed" in result["msg"]
+    assert result["deleted_items"] == []
+    assert result["summary"] == dict(matched=0, purged=0, restored=0, skipped=0, failed=0, unchanged=0)
     assert writes(transport, graph_batch) == []
 
 
@@ -390,7 +437,9 @@ def test_an_id_of_another_type_fails_the_whole_list_before_anything_is_deleted(r
     result = run(ids=[ADELE, ALEX], object_type="user")
 
     assert result["failed"] is True
-    assert "%s is a deleted group (Sales), not a user" % ALEX in result["msg"]
+    assert result["msg"] == "%s is a deleted group (Sales), not of object_type user; nothing was changed" % ALEX
+    assert [(entry["id"], entry["outcome"]) for entry in result["deleted_items"]] == [(ALEX, "failed")]
+    assert result["summary"] == dict(matched=1, purged=0, restored=0, skipped=0, failed=1, unchanged=0)
     assert writes(transport, graph_batch) == []
 
 
