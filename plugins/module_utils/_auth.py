@@ -118,7 +118,7 @@ def with_environment(params, environ=None):
         for name in names:
             if environ.get(name):
                 value = environ[name]
-                if option == "client_certificate_path":
+                if option in ("client_certificate_path", "federated_token_file"):
                     value = os.path.expanduser(value)
                 if option == "cloud":
                     value = CLOUD_ENVIRONMENTS.get(value.strip().lower(), value)
@@ -149,7 +149,11 @@ def normalize_https_url(option, value, problems):
     if not parts.hostname or extra or not _port_is_valid(parts):
         problems.append("%s must be a scheme and host with an optional port, such as https://host:8443" % option)
         return None
-    return "https://%s" % parts.netloc.lower()
+    netloc = parts.netloc.lower()
+    if parts.port == 443:
+        # The default port is left out, as the endpoints a server hands back leave it out.
+        netloc = netloc.rsplit(":", 1)[0]
+    return "https://%s" % netloc
 
 
 def _port_is_valid(parts):

@@ -390,7 +390,7 @@ class GraphClient:
                     "Graph, or a proxy answered instead" % target
                 )
                 error.kind = "not_graph"
-            if decoded is None and status not in RETRY_STATUSES:
+            if decoded is None and status not in RETRY_STATUSES and error.kind != "not_graph":
                 # Not Graph's own answer: a gateway's page or a cut-off body.
                 error.message = "Graph answered %s with HTTP %s and a body that is not JSON" % (target, status)
                 if not safe:

@@ -94,13 +94,6 @@ def guid_problems(option, value):
     return []
 
 
-def check_guid(module, option, value):
-    """Fail naming the option when a value is not an object id; nothing has been sent yet."""
-    problems = guid_problems(option, value)
-    if problems:
-        module.fail_json(msg=problems[0], deleted_items=[], summary=summarize([]))
-
-
 def connect(module, problems=()):
     """Check the sign-in options offline, then return a GraphClient.
 
