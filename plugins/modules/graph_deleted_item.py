@@ -402,7 +402,7 @@ def wait_for(client, find, wait_timeout, what):
         if remaining <= 0:
             return
         attempt += 1
-        pause = min(remaining, min(5.0, 0.5 * 2 ** (attempt - 1)))
+        pause = min(remaining, 5.0, 0.5 * 2 ** (attempt - 1))
         client.log("%s not in the recycle bin yet; looking again in %.1f s" % (what, pause))
         time.sleep(pause)
 

@@ -26,6 +26,7 @@ attributes:
     description: The module only reads, in check mode as otherwise.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is nothing to show a difference of.
   platform:
     support: full
     platforms: all
