@@ -181,3 +181,15 @@ def test_a_raw_filter_is_and_ed_with_the_selectors(playbook, emulator):
     assert run.rc == 0, run.output
     assert [i["id"] for i in run.result("info")["deleted_items"]] == [BOB["id"]]
     assert dict(lists(emulator)[0]["query"])["$filter"] == "(startswith(displayName,'Bob'))"
+
+
+def test_items_leave_the_bin_for_good_thirty_days_after_deletion(playbook, emulator):
+    # Bob was deleted 10 days ago and Alice 3 days ago: 22 days on, only Alice is still in the bin.
+    emulator.clock.advance(days=22)
+
+    run = playbook.run([info_task(object_type=["user"])])
+
+    assert run.rc == 0, run.output
+    [alice] = run.result("info")["deleted_items"]
+    assert alice["id"] == ALICE["id"]
+    assert alice["days_since_deletion"] == 3  # the module counts by its own clock, which did not move
