@@ -10,11 +10,12 @@ SANITY_ROOT := $(BUILD)/sanity/ansible_collections/graphops/directory
 # Keeps ansible-test's caches and virtual environments inside the build folder.
 SANITY_HOME := $(abspath $(BUILD)/home)
 
-.PHONY: help venv collection demo test unit integration sanity lint format clean bench package galaxy-import
+.PHONY: help venv collection demo test unit integration sanity lint format clean bench package galaxy-import docs docs-check
 
 help:
 	@echo "make demo   - run the example playbook against the bundled Graph emulator"
-	@echo "make test   - unit, integration, sanity and lint checks"
+	@echo "make test   - unit, integration, sanity, lint and docs checks"
+	@echo "make docs   - build the HTML docs offline into .build/docsite/build/html"
 	@echo "make clean  - remove the virtual environment and build output"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -33,7 +34,7 @@ collection:
 demo: venv collection
 	$(BIN)/python tests/demo/run_demo.py --collections $(COLLECTIONS) --work $(BUILD)/demo
 
-test: unit integration sanity lint galaxy-import
+test: unit integration sanity lint galaxy-import docs-check
 
 unit: venv collection
 	PYTHONPATH=$(COLLECTIONS):tests/emulator $(BIN)/pytest -p no:cacheprovider -q tests/unit
@@ -92,3 +93,24 @@ galaxy-import: package $(IMPORTER)/.installed
 		$(abspath $(IMPORTER))/bin/python -m galaxy_importer.main $(abspath $(DIST))/graphops-directory-*.tar.gz \
 		> importer.log 2>&1; status=$$?; cat importer.log; \
 		if [ $$status -ne 0 ] || grep -E '^(WARNING|ERROR)' importer.log; then echo "galaxy-importer: not clean"; exit 1; fi
+
+# The docsite: the guides in docs/docsite/ and the plugin reference, built offline with antsibull-docs and
+# Sphinx into .build/docsite/build/html. conf_offline.py.in keeps intersphinx from fetching; any warning fails.
+DOCSITE := $(BUILD)/docsite
+DOCS_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) PATH=$(abspath $(BIN)):$$PATH
+docs: venv collection
+	rm -rf $(DOCSITE) && mkdir -p $(DOCSITE) && chmod 755 $(DOCSITE)
+	$(DOCS_ENV) $(BIN)/antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error \
+		--project graphops.directory --title graphops.directory \
+		--copyright "Contributors to the graphops.directory collection" \
+		--dest-dir $(DOCSITE) graphops.directory > /dev/null
+	cat docs/docsite/conf_offline.py.in >> $(DOCSITE)/conf.py
+	mkdir -p $(DOCSITE)/rst && chmod 755 $(DOCSITE)/rst
+	$(DOCS_ENV) $(BIN)/antsibull-docs collection --use-current --squash-hierarchy --fail-on-error \
+		--dest-dir $(DOCSITE)/rst graphops.directory
+	$(BIN)/sphinx-build -M html $(DOCSITE)/rst $(DOCSITE)/build -c $(DOCSITE) -W --keep-going -q
+
+# The plugin docs and guides as the Ansible docsite lints them, then the build above.
+docs-check: venv collection
+	$(DOCS_ENV) $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
+	$(MAKE) --no-print-directory docs
