@@ -255,6 +255,8 @@ class Credential:
         self.log = log
         # A TokenCacheFile when token_cache_path is set.
         self.cache = cache
+        self._token = None
+        self._lock = threading.Lock()
 
     def origins(self):
         """Hosts beside the sign-in endpoint and Graph that this credential needs to reach."""
@@ -279,6 +281,16 @@ class Credential:
     def get_token(self, force_refresh=False, stale=None):
         """A bearer token. force_refresh asks for a new one unless the token Graph refused (stale) was
         already replaced, so that threads that all saw one token expire renew it once."""
+        with self._lock:
+            if self._token and not force_refresh:
+                return self._token
+            if force_refresh and stale is not None and self._token and self._token != stale:
+                return self._token
+            self._token = self._acquire(force_refresh)
+            return self._token
+
+    def _acquire(self, force_refresh):
+        """A new token from the identity platform (or from the token cache unless force_refresh)."""
         raise NotImplementedError
 
 
@@ -290,8 +302,6 @@ class MsalCredential(Credential):
     def __init__(self, params, settings, session, log, cache=None):
         super(MsalCredential, self).__init__(params, settings, session, log, cache)
         self._app = None
-        self._token = None
-        self._lock = threading.Lock()
 
     def client_credential(self):
         raise NotImplementedError
@@ -336,14 +346,6 @@ class MsalCredential(Credential):
             kind="auth",
         )
 
-    def get_token(self, force_refresh=False, stale=None):
-        with self._lock:
-            if self._token and not force_refresh:
-                return self._token
-            if force_refresh and stale is not None and self._token and self._token != stale:
-                return self._token
-            return self._acquire(force_refresh)
-
     def _acquire(self, force_refresh):
         app = self._application()
         if force_refresh:
@@ -375,8 +377,7 @@ class MsalCredential(Credential):
         self.log("Signed in with %s (token from %s)" % (self.name, result.get("token_source", "identity provider")))
         if self.cache is not None:
             self.cache.save()
-        self._token = result["access_token"]
-        return self._token
+        return result["access_token"]
 
 
 class ClientSecretCredential(MsalCredential):
@@ -470,8 +471,6 @@ class ManagedIdentityCredential(Credential):
     def __init__(self, params, settings, session, log, cache=None):
         super(ManagedIdentityCredential, self).__init__(params, settings, session, log, cache)
         self._client = None
-        self._token = None
-        self._lock = threading.Lock()
 
     def endpoint(self):
         if self.params.get("managed_identity_source") == "imds":
@@ -498,52 +497,46 @@ class ManagedIdentityCredential(Credential):
             problems.append("client_id of a user-assigned managed identity must be its client id, a GUID")
         return problems
 
-    def get_token(self, force_refresh=False, stale=None):
-        with self._lock:
-            if self._token and not force_refresh:
-                return self._token
-            if force_refresh and stale is not None and self._token and self._token != stale:
-                return self._token
-            if self._client is None:
-                client_id = self.params.get("client_id")
-                identity = (
-                    msal.UserAssignedManagedIdentity(client_id=client_id)
-                    if client_id
-                    else msal.SystemAssignedManagedIdentity()
-                )
-                kwargs = dict(http_client=self.session)
-                if self.cache is not None:
-                    kwargs["token_cache"] = self.cache.load()
-                self._client = msal.ManagedIdentityClient(identity, **kwargs)
-            if force_refresh and self.cache is not None:
-                self.cache.forget_access_tokens()
-            try:
-                result = self._client.acquire_token_for_client(resource=self.settings.graph_endpoint)
-            except GraphError:
-                raise
-            except requests_exceptions() as exc:
-                raise transport_error(exc, self.endpoint()) from exc
-            except Exception as exc:  # msal raises ManagedIdentityError and others for bad answers
-                raise GraphError(
-                    "The managed identity endpoint did not give a token: %s" % exc,
-                    status=self.session.last.get("status"),
-                    client_request_id=self.session.last.get("client_request_id"),
-                    kind="auth",
-                ) from exc
-            if "access_token" not in result:
-                raise GraphError(
-                    "The managed identity endpoint refused: %s: %s"
-                    % (result.get("error"), result.get("error_description")),
-                    status=self.session.last.get("status"),
-                    error_code=result.get("error"),
-                    client_request_id=self.session.last.get("client_request_id"),
-                    kind="auth",
-                )
-            self.log("Signed in with managed_identity (token from %s)" % result.get("token_source", "the endpoint"))
+    def _acquire(self, force_refresh):
+        if self._client is None:
+            client_id = self.params.get("client_id")
+            identity = (
+                msal.UserAssignedManagedIdentity(client_id=client_id)
+                if client_id
+                else msal.SystemAssignedManagedIdentity()
+            )
+            kwargs = dict(http_client=self.session)
             if self.cache is not None:
-                self.cache.save()
-            self._token = result["access_token"]
-            return self._token
+                kwargs["token_cache"] = self.cache.load()
+            self._client = msal.ManagedIdentityClient(identity, **kwargs)
+        if force_refresh and self.cache is not None:
+            self.cache.forget_access_tokens()
+        try:
+            result = self._client.acquire_token_for_client(resource=self.settings.graph_endpoint)
+        except GraphError:
+            raise
+        except requests_exceptions() as exc:
+            raise transport_error(exc, self.endpoint()) from exc
+        except Exception as exc:  # msal raises ManagedIdentityError and others for bad answers
+            raise GraphError(
+                "The managed identity endpoint did not give a token: %s" % exc,
+                status=self.session.last.get("status"),
+                client_request_id=self.session.last.get("client_request_id"),
+                kind="auth",
+            ) from exc
+        if "access_token" not in result:
+            raise GraphError(
+                "The managed identity endpoint refused: %s: %s"
+                % (result.get("error"), result.get("error_description")),
+                status=self.session.last.get("status"),
+                error_code=result.get("error"),
+                client_request_id=self.session.last.get("client_request_id"),
+                kind="auth",
+            )
+        self.log("Signed in with managed_identity (token from %s)" % result.get("token_source", "the endpoint"))
+        if self.cache is not None:
+            self.cache.save()
+        return result["access_token"]
 
 
 class TokenCacheFile:
