@@ -559,6 +559,7 @@ def main(argv=None):
         ("uri_loop", small, lambda: bench.uri_loop(small)),
         ("task_loop", small, lambda: bench.task_loop(small)),
         ("bulk", large, lambda: bench.bulk(large)),
+        ("floor", large, lambda: bench.floor(large)),
         ("throttled", args.throttle_n, lambda: bench.bulk(args.throttle_n, quota=quota, name="throttled")),
     ]
     try:
