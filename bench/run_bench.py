@@ -37,7 +37,6 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
 sys.path.insert(0, BENCH)
 
 from graph_emulator import Emulator  # noqa: E402
-from graph_emulator import server as emulator_server  # noqa: E402
 from graph_emulator.seeds import automation_app, user  # noqa: E402
 from report import write_outputs  # noqa: E402
 
@@ -57,30 +56,6 @@ def bench_seed(secret, count):
             {"id": TENANT_ID, "domain": DOMAIN, "apps": [automation_app(CLIENT_ID, secret)], "objects": objects}
         ]
     }
-
-
-def sweep_once_a_second(directory):
-    """The emulator drops items past their 30 days on every request by scanning the whole tenant, which at
-    10,000 items costs it more CPU than the client it serves. No seeded item is near its 30 days and the
-    clock never moves here, so sweeping once a second is the same and keeps the emulator out of the figures."""
-    original = directory.sweep
-    last = [None]
-
-    def sweep(now):
-        stamp = time.monotonic()
-        if last[0] is None or stamp - last[0] >= 1.0:
-            last[0] = stamp
-            original(now)
-
-    directory.sweep = sweep
-
-
-def answer_without_delay():
-    """The emulator writes an answer's headers and its body in two sends; with Nagle's algorithm on, the body
-    waits for the client's delayed ACK, about 40 ms on Linux, on every answer that has a body. Real Graph
-    shows no such stall, and it would swamp the injected latency, so the benchmark's emulator sets
-    TCP_NODELAY on its connections (socketserver's disable_nagle_algorithm)."""
-    emulator_server._Handler.disable_nagle_algorithm = True
 
 
 def log_stats(entries):
@@ -160,7 +135,6 @@ class Bench:
     # -- the emulator ---------------------------------------------------------------------------
 
     def start(self):
-        answer_without_delay()
         self.emulator = Emulator(
             seed=bench_seed(self.secret, 0),
             state_dir=os.path.join(self.work, "emulator"),
@@ -179,7 +153,6 @@ class Bench:
         """A fresh bin of `count` deleted users; returns their ids."""
         seed = bench_seed(self.secret, count)
         self.emulator.reset(seed)
-        sweep_once_a_second(self.emulator.directory)
         if quota:
             self.emulator.faults.write_quota(capacity=quota[0], per_seconds=quota[1])
         return [obj["id"] for obj in seed["tenants"][0]["objects"]]

@@ -11,6 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+import importlib.util
+import json
 import os
 import re
 import stat
@@ -32,15 +35,9 @@ except ImportError as exc:  # pragma: no cover - exercised by the import sanity 
     HAS_MSAL = False
     MSAL_IMPORT_ERROR = exc
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
-    HAS_CRYPTOGRAPHY = True
-except ImportError:  # pragma: no cover
-    HAS_CRYPTOGRAPHY = False
+# cryptography is only needed to read a certificate; it is imported then, which keeps every other task's
+# start-up shorter.
+HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None
 
 CLOUDS = {
     "public": ("https://login.microsoftonline.com", "https://graph.microsoft.com"),
@@ -262,6 +259,15 @@ class Credential:
         """Hosts beside the sign-in endpoint and Graph that this credential needs to reach."""
         return set()
 
+    def fingerprint(self):
+        """What a cached token was obtained with: a token cache only serves the same credential, so a changed
+        or revoked secret is never covered by a token the old one obtained."""
+        parts = [self.name, self.settings.authority_host, self.settings.graph_endpoint]
+        parts += [str(self.params.get(o) or "") for o in ("tenant_id", "client_id") + self.fingerprint_options]
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+    fingerprint_options = ()
+
     def validate(self):
         """Problems with the options, found without any network call; an empty list when all is well."""
         problems = [
@@ -383,6 +389,7 @@ class MsalCredential(Credential):
 class ClientSecretCredential(MsalCredential):
     name = "client_secret"
     required = ("tenant_id", "client_id", "client_secret")
+    fingerprint_options = ("client_secret",)
 
     def client_credential(self):
         return self.params["client_secret"]
@@ -391,6 +398,7 @@ class ClientSecretCredential(MsalCredential):
 class ClientCertificateCredential(MsalCredential):
     name = "client_certificate"
     required = ("tenant_id", "client_id", "client_certificate_path")
+    fingerprint_options = ("client_certificate_path",)
 
     def validate(self):
         problems = super(ClientCertificateCredential, self).validate()
@@ -405,6 +413,10 @@ class ClientCertificateCredential(MsalCredential):
                 problems.append(str(exc))
         return problems
 
+    def fingerprint(self):
+        base = super(ClientCertificateCredential, self).fingerprint()
+        return hashlib.sha256((base + self._loaded[1]).encode("utf-8")).hexdigest()
+
     def client_credential(self):
         key_pem, cert_pem = self._loaded
         return {"private_key": key_pem, "public_certificate": cert_pem}
@@ -418,7 +430,11 @@ class AccessTokenCredential(Credential):
     app_only = False
 
     def get_token(self, force_refresh=False, stale=None):
-        return self.params["access_token"]
+        token = self.params["access_token"].strip()
+        # A token copied with its scheme, as tools print it, is sent once all the same.
+        if token[:7].lower() == "bearer ":
+            token = token[7:].strip()
+        return token
 
 
 class WorkloadIdentityCredential(MsalCredential):
@@ -427,12 +443,15 @@ class WorkloadIdentityCredential(MsalCredential):
 
     name = "workload_identity"
     required = ("tenant_id", "client_id", "federated_token_file")
+    fingerprint_options = ("federated_token_file",)
 
     def validate(self):
         problems = super(WorkloadIdentityCredential, self).validate()
         path = self.params.get("federated_token_file")
-        if path and not os.access(path, os.R_OK):
-            problems.append("federated_token_file %s does not exist or cannot be read" % path)
+        if path and (not os.path.isfile(path) or not os.access(path, os.R_OK)):
+            problems.append("federated_token_file %s is not a readable file" % path)
+        elif path and os.path.getsize(path) == 0:
+            problems.append("federated_token_file %s is empty" % path)
         return problems
 
     def client_credential(self):
@@ -525,11 +544,11 @@ class ManagedIdentityCredential(Credential):
                 kind="auth",
             ) from exc
         if "access_token" not in result:
+            # msal files every failure of the endpoint under one OAuth error name; the status says more.
             raise GraphError(
-                "The managed identity endpoint refused: %s: %s"
-                % (result.get("error"), result.get("error_description")),
+                "The managed identity endpoint refused to give a token (HTTP %s): %s"
+                % (self.session.last.get("status"), result.get("error_description") or "no reason given"),
                 status=self.session.last.get("status"),
-                error_code=result.get("error"),
                 client_request_id=self.session.last.get("client_request_id"),
                 kind="auth",
             )
@@ -543,9 +562,10 @@ class TokenCacheFile:
     """msal's serializable token cache kept in a file of this user's, mode 0600, so the tasks of a play can
     reuse one token. A file someone else owns or others can read, or that does not parse, is never trusted."""
 
-    def __init__(self, path, warn):
+    def __init__(self, path, warn, fingerprint):
         self.path = path
         self.warn = warn
+        self.fingerprint = fingerprint
         self.cache = None
         self.writable = True
 
@@ -564,10 +584,16 @@ class TokenCacheFile:
             return self.cache
         try:
             with open(self.path) as handle:
-                self.cache.deserialize(handle.read())
+                stored = json.load(handle)
+            if not isinstance(stored, dict) or not isinstance(stored.get("msal"), dict):
+                raise ValueError("not a token cache of this collection")
         except (IOError, OSError, ValueError):
             self.warn("token_cache_path %s could not be read as a token cache; it is replaced" % self.path)
-            self.cache = msal.SerializableTokenCache()
+            return self.cache
+        if stored.get("credential") != self.fingerprint:
+            # Tokens obtained with other credentials (another app, or a secret since changed) are not reused.
+            return self.cache
+        self.cache.deserialize(json.dumps(stored["msal"]))
         return self.cache
 
     def forget_access_tokens(self):
@@ -582,7 +608,7 @@ class TokenCacheFile:
         try:
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w") as handle:
-                handle.write(self.cache.serialize())
+                json.dump({"credential": self.fingerprint, "msal": json.loads(self.cache.serialize())}, handle)
             os.replace(temporary, self.path)
         except (IOError, OSError) as exc:
             self.warn("token_cache_path %s could not be written: %s" % (self.path, exc.strerror or exc))
@@ -643,6 +669,10 @@ def load_certificate(path, password):
     except (IOError, OSError) as exc:
         raise ValueError("client_certificate_path %s cannot be read: %s" % (path, exc.strerror or exc)) from exc
     secret = password.encode("utf-8") if password else None
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
 
     if b"-----BEGIN" in data:
         try:

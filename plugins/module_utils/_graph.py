@@ -37,6 +37,10 @@ RETRY_STATUSES = (429, 503, 504)
 BATCH_SIZE = 20
 BATCH_CONCURRENCY = 4
 RETRY_AFTER_MIN = 1
+UNSAFE_NOTE = (
+    ". The request may or may not have taken effect and is not sent again, since repeating it is not safe; "
+    "check the item's state before running the task again"
+)
 RETRY_AFTER_MAX = 60
 
 
@@ -355,10 +359,7 @@ class GraphClient:
                     resent = True
                     continue
                 if not safe and error.kind in ("connection", "timeout"):
-                    error.message += (
-                        ". The request may or may not have reached Graph and is not sent again, since repeating "
-                        "it is not safe; check the item's state before running the task again"
-                    )
+                    error.message += UNSAFE_NOTE
                 raise error from exc
 
             resp_headers = response.headers
@@ -394,10 +395,7 @@ class GraphClient:
                 # Not Graph's own answer: a gateway's page or a cut-off body.
                 error.message = "Graph answered %s with HTTP %s and a body that is not JSON" % (target, status)
                 if not safe:
-                    error.message += (
-                        ". The request may or may not have taken effect and is not sent again, since repeating it "
-                        "is not safe; check the item's state before running the task again"
-                    )
+                    error.message += UNSAFE_NOTE
                 if safe and attempt <= self.max_retries:
                     self._wait(attempt, None, error.message)
                     resent = True
@@ -416,6 +414,10 @@ class GraphClient:
                 self.credential.get_token(force_refresh=True, stale=token)
                 continue
 
+            if status in (503, 504) and not safe:
+                # A 503 or 504 may come after Graph acted; only a safe request is sent again.
+                error.message += UNSAFE_NOTE
+                raise error
             if status in RETRY_STATUSES and attempt <= self.max_retries:
                 # A 503 or 504 may come after Graph acted; a 429 means it did not.
                 resent = resent or status != 429
@@ -535,7 +537,7 @@ class GraphClient:
                 if answer.status in (503, 504):
                     # Graph may have acted before it answered so; a later 404 is then this task's own doing.
                     maybe_done.add(call["id"])
-                if answer.status in RETRY_STATUSES:
+                if answer.status == 429 or (answer.status in (503, 504) and call["method"] in ("GET", "DELETE")):
                     retry.append(call)
                 elif answer.status == 401 and self.credential.can_refresh and not renewed:
                     expired.append(call)

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -108,6 +109,10 @@ def connect(module, problems=()):
         if option in from_environment:
             # Ansible masks the values of no_log options it was given; these came from the environment.
             module.no_log_values.add(params[option])
+    for name in ("IDENTITY_HEADER", "MSI_SECRET"):
+        # The secret a managed identity endpoint checks; an endpoint may echo it in an error.
+        if os.environ.get(name):
+            module.no_log_values.add(os.environ[name])
 
     settings = credential_class = None
     try:
@@ -125,8 +130,7 @@ def connect(module, problems=()):
         )
     credential = None
     if credential_class is not None:
-        cache = TokenCacheFile(params["token_cache_path"], module.warn) if params.get("token_cache_path") else None
-        credential = credential_class(params, settings, session, module.log, cache)
+        credential = credential_class(params, settings, session, module.log)
         problems.extend(credential.validate())
         if session is not None:
             session.allowed_origins = session.allowed_origins | credential.origins()
@@ -135,6 +139,8 @@ def connect(module, problems=()):
 
     if credential.name != "access_token" and not HAS_MSAL:
         module.fail_json(msg=missing_required_lib("msal"), exception=str(MSAL_IMPORT_ERROR))
+    if params.get("token_cache_path") and credential.name != "access_token":
+        credential.cache = TokenCacheFile(params["token_cache_path"], module.warn, credential.fingerprint())
     if not settings.validate_certs:
         module.warn("validate_certs is false: TLS certificates of the sign-in endpoint and Graph are not checked")
         disable_insecure_warnings()
@@ -202,6 +208,31 @@ def odata_string(value):
     return "'%s'" % str(value).replace("'", "''")
 
 
+def filter_problems(expression):
+    """A raw $filter must stand on its own inside the parentheses it is and-ed in: its quotes closed and its
+    parentheses balanced, so that it cannot close them and widen what the other selectors narrow."""
+    depth = 0
+    quoted = False
+    for char in str(expression):
+        if char == "'":
+            # A doubled quote inside a literal toggles twice and stays inside.
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth < 0:
+                break
+    if quoted:
+        return ["filter has a string literal that is not closed: %s" % expression]
+    if depth != 0:
+        return [
+            "filter has parentheses that do not balance, which would change how it combines with the other "
+            "selectors: %s" % expression
+        ]
+    return []
+
+
 def utc_now():
     return datetime.now(timezone.utc)
 
@@ -217,7 +248,12 @@ def parse_timestamp(option, value):
             when = when.replace(tzinfo=timezone.utc)
         # An offset can move a time at either end of the calendar out of range.
         return when.astimezone(timezone.utc)
-    except (ValueError, OverflowError):
+    except OverflowError:
+        raise ValueError(
+            "%s must be an ISO 8601 date or date-time within the range of dates, got %r, which is out of range"
+            % (option, value)
+        ) from None
+    except ValueError:
         raise ValueError(
             "%s must be an ISO 8601 date or date-time such as 2026-11-30 or 2026-11-30T18:00:00Z, got %r"
             % (option, value)
@@ -248,6 +284,8 @@ class Selection:
         for option in ("display_name", "user_principal_name", "app_id", "filter"):
             if params.get(option) is not None and not str(params.get(option)).strip():
                 problems.append("%s must not be empty" % option)
+        if self.raw_filter is not None and str(self.raw_filter).strip():
+            problems.extend(filter_problems(self.raw_filter))
         if self.app_id is not None and not GUID_RE.match(self.app_id):
             problems.append("app_id must be an application (client) id, a GUID")
         older = params.get("older_than_days")

@@ -288,6 +288,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.graphops.directory.plugins.module_utils._auth import GUID_RE, graph_argument_spec
 from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     RETRY_STATUSES,
+    UNSAFE_NOTE,
     GraphError,
     quote_segment,
 )
@@ -328,8 +329,12 @@ def outcome(entry, name, reason, request_id):
     return entry
 
 
-def not_found_entry(object_id, request_id, reason="not in the recycle bin"):
+def not_found_entry(object_id, request_id, reason="not in the recycle bin", live=None):
+    """An id that is not in the bin; for a restore of a live object, that object as it is (restored already)."""
     entry = dict(id=object_id, object_type=None, display_name=None, deleted_date_time=None)
+    if live is not None:
+        entry.update(live)
+        entry["live"] = True
     return outcome(entry, "not_found", reason, request_id)
 
 
@@ -427,14 +432,14 @@ def look_up(client, object_id, state, wait_timeout=0):
 
     wait_for(client, find, wait_timeout, object_id)
     if "found" in answer:
-        return answer["found"].body, answer["found"].request_id, None
+        return answer["found"].body, answer["found"].request_id, None, None
     not_found = answer["missing"]
     live = live_object(client, object_id)
     if live is None:
-        return None, not_found.request_id, "not in the recycle bin"
+        return None, not_found.request_id, "not in the recycle bin", None
     described = describe_item(live.body)
     if state == "restored":
-        return None, live.request_id, already_live(described)
+        return None, live.request_id, already_live(described), described
     raise TaskFailure(live_message([(object_id, described)]), request_id=live.request_id)
 
 
@@ -498,7 +503,8 @@ def select_by_ids(client, object_ids, object_type, state, wait_timeout=0):
     items = [describe_item(found[i]) for i in unique if found[i] is not None]
     check_type(items, object_type)
     decided = [
-        not_found_entry(i, None, already_live(live[i]) if i in live else "not in the recycle bin") for i in missing
+        not_found_entry(i, None, already_live(live[i]), live[i]) if i in live else not_found_entry(i, None)
+        for i in missing
     ]
     return items, decided
 
@@ -552,13 +558,16 @@ def act_on(client, items, state, body_for):
         elif answer.status in RETRY_STATUSES:
             error = answer.error()
             item.update(status=answer.status, error_code=error.error_code, client_request_id=answer.client_request_id)
-            outcome(
-                item,
-                "failed",
-                "throttled: Graph still answered HTTP %s (%s) after %d retries: %s"
-                % (answer.status, error.error_code, client.max_retries, error.message),
-                answer.request_id,
-            )
+            if state == "restored" and answer.status != 429:
+                reason = "Graph answered HTTP %s: %s%s" % (answer.status, error.message, UNSAFE_NOTE)
+            else:
+                reason = "throttled: Graph still answered HTTP %s (%s) after %d retries: %s" % (
+                    answer.status,
+                    error.error_code,
+                    client.max_retries,
+                    error.message,
+                )
+            outcome(item, "failed", reason, answer.request_id)
         else:
             error = answer.error()
             reason = conflict_reason(error) if state == "restored" else error.message
@@ -618,10 +627,10 @@ def run(module, client, selection):
     decided = []
 
     if params["id"] is not None:
-        item, request_id, reason = look_up(client, params["id"], state, params["wait_timeout"])
+        item, request_id, reason, live = look_up(client, params["id"], state, params["wait_timeout"])
         if item is None:
             items = []
-            decided.append(not_found_entry(params["id"], request_id, reason))
+            decided.append(not_found_entry(params["id"], request_id, reason, live))
         else:
             items = [outcome(describe_item(item), None, None, request_id)]
             if (items[0]["id"] or "").lower() != params["id"].lower():
@@ -640,12 +649,18 @@ def run(module, client, selection):
         for item in [i for i in items if i["object_type"] == "administrative_unit"]:
             outcome(item, "skipped", AU_REASON, item.get("request_id"))
     to_act = [i for i in items if i.get("outcome") is None]
+    principals = []
+    if state == "restored" and params.get("restore_service_principal"):
+        # The service principals of the applications restored now, and of those restored before (a re-run).
+        live_apps = [e for e in decided if e.get("live") and e["object_type"] == "application"]
+        principals = service_principals_of(client, to_act + live_apps)
 
-    if len(to_act) > params["max_items"]:
+    total = len(to_act) + len(principals)
+    if total > params["max_items"]:
         raise TaskFailure(
             "the selection holds %d items, more than max_items (%d); nothing was changed. Narrow the selection, "
-            "or set max_items: %d to act on all of them" % (len(to_act), params["max_items"], len(to_act)),
-            summary=dict(summarize([]), matched=len(items) + len(decided)),
+            "or set max_items: %d to act on all of them" % (total, params["max_items"], total),
+            selected=total,
         )
 
     if module.check_mode:
@@ -661,15 +676,20 @@ def run(module, client, selection):
         act_on(client, to_act, state, body_for)
 
     entries = decided + items
-    if state == "restored" and params.get("restore_service_principal"):
-        back = [e for e in items if e["outcome"] in ("restored", "would_restore")]
-        principals = service_principals_of(client, back)
+    if principals:
+        back = set(e.get("app_id") for e in entries if e["outcome"] in ("restored", "would_restore") or e.get("live"))
+        follow = [p for p in principals if p.get("app_id") in back]
+        for principal in principals:
+            if principal not in follow:
+                outcome(principal, "skipped", "its application was not restored", None)
         if module.check_mode:
-            for principal in principals:
+            for principal in follow:
                 outcome(principal, "would_restore", "service principal of a restored application; check mode", None)
-        elif principals:
-            act_on(client, principals, state, lambda item: None)
+        elif follow:
+            act_on(client, follow, state, lambda item: None)
         entries += principals
+    for entry in entries:
+        entry.pop("live", None)
     return entries
 
 

@@ -37,8 +37,11 @@ OPERATIONS = {
     "list": dict(method="GET", path="microsoft.graph.user$"),
     "bulk purge": dict(method="POST", path=r"/\$batch$", skip=1),
 }
-# Faults after which a restore, which is not safe to send twice, is reported and not sent again.
+# Faults after which a restore, which is not safe to send twice, is reported and not sent again: a 503 or 504
+# may come after Graph acted, unlike a 429.
 LOST_ANSWERS = (
+    "503 burst",
+    "504",
     "dropped before Graph acts",
     "dropped after Graph acted",
     "truncated answer",

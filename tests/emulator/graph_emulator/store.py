@@ -202,6 +202,7 @@ class Directory:
     """All tenants of one emulator; callers hold the emulator lock."""
 
     def __init__(self, seed, now):
+        self._swept = None
         self.tenants = {}
         for spec in seed.get("tenants", []):
             tenant = self._load_tenant(spec, now)
@@ -261,7 +262,10 @@ class Directory:
         return None
 
     def sweep(self, now):
-        """Purges bin items past the 30-day retention window."""
+        """Purges bin items past the 30-day retention window, at most once a second of the directory's clock."""
+        if self._swept is not None and timedelta(0) <= now - self._swept < timedelta(seconds=1):
+            return
+        self._swept = now
         cutoff = now - RETENTION
         for tenant in self.tenants.values():
             for record in list(tenant.records.values()):

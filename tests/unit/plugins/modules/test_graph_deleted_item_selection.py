@@ -251,7 +251,9 @@ def test_a_selection_larger_than_max_items_fails_with_its_count_and_purges_nothi
     assert "nothing was changed" in result["msg"]
     assert "max_items: 3" in result["msg"]
     assert result["deleted_items"] == []
-    assert result["summary"] == dict(matched=3, purged=0, restored=0, skipped=0, failed=0, unchanged=0)
+    # Nothing was acted on, so the totals are all zero and still add up; the selection's size is its own key.
+    assert result["summary"] == dict(matched=0, purged=0, restored=0, skipped=0, failed=0, unchanged=0)
+    assert result["selected"] == 3
     assert writes(transport, graph_batch) == []
     assert graph_batch.batches == []
 
