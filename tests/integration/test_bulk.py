@@ -163,3 +163,14 @@ def test_a_selection_needs_a_type_and_a_selector(playbook, emulator):
     assert "id selects items by object id and cannot be combined with display_name" in run.result("mixed")["msg"]
     assert "ids[1] must be an object id" in run.result("bad ids")["msg"]
     assert emulator.requests() == []
+
+
+def test_a_raw_filter_cannot_widen_what_the_other_selectors_select(playbook, emulator):
+    sneaky = "startswith(displayName,'Z')) or (startswith(displayName,'B')"
+
+    run = playbook.run([bulk_task(object_type="user", display_name="Alice Archer", filter=sneaky)])
+
+    assert run.rc != 0
+    assert "filter has parentheses that do not balance" in run.result("bulk")["msg"]
+    assert emulator.requests() == []
+    assert in_bin(emulator, BOB)

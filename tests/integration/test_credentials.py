@@ -261,3 +261,16 @@ def test_a_corrupt_cache_file_is_replaced_with_a_warning(playbook, tenant, tmp_p
     assert run.rc == 0, run.output
     assert any("could not be read as a token cache" in w for w in run.result("purge")["warnings"])
     assert "AccessToken" in cache.read_text()
+
+
+def test_a_cached_token_does_not_outlive_a_changed_secret(playbook, tenant, tmp_path):
+    cache = tmp_path / "tokens.json"
+    first = playbook.run([purge(BOB["id"])], connection=playbook.connection(token_cache_path=str(cache)))
+    wrong = playbook.connection(token_cache_path=str(cache), client_secret="rotated-away-secret")
+
+    second = playbook.run([purge()], connection=wrong)
+
+    assert first.rc == 0, first.output
+    assert second.rc != 0
+    assert second.result("purge")["error_code"] == "AADSTS7000215"
+    assert in_bin(tenant, ALICE)

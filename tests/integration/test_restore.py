@@ -143,3 +143,22 @@ def test_user_options_for_another_type_fail_before_any_request(playbook, emulato
     assert "restore_service_principal needs object_type: application" in run.result("sp for user")["msg"]
     assert "new_user_principal_name renames one user" in run.result("upn for many")["msg"]
     assert emulator.requests() == []
+
+
+def test_a_rerun_with_restore_service_principal_brings_back_the_principal_it_left(playbook, emulator):
+    first = playbook.run([restore_task(id=OLD_APP["id"], object_type="application")])
+    again = playbook.run([restore_task(id=OLD_APP["id"], object_type="application", restore_service_principal=True)])
+
+    assert first.rc == 0 and again.rc == 0, again.output
+    outcomes = {i["id"]: i["outcome"] for i in again.result("restore")["deleted_items"]}
+    assert outcomes == {OLD_APP["id"]: "not_found", OLD_APP_SP["id"]: "restored"}
+    assert again.result("restore")["changed"] is True
+    assert live(emulator, OLD_APP_SP)
+
+
+def test_service_principals_count_toward_max_items(playbook, emulator):
+    run = playbook.run([restore_task(object_type="application", all=True, restore_service_principal=True, max_items=1)])
+
+    assert run.rc != 0
+    assert "holds 2 items, more than max_items (1)" in run.result("restore")["msg"]
+    assert writes(emulator) == []
