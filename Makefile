@@ -16,6 +16,7 @@ help:
 	@echo "make demo   - run the example playbook against the bundled Graph emulator"
 	@echo "make test   - unit, integration, sanity, lint and docs checks"
 	@echo "make docs   - build the HTML docs offline into .build/docsite/build/html"
+	@echo "make bench  - measure purge throughput and per-task cost against the emulator"
 	@echo "make clean  - remove the virtual environment and build output"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
