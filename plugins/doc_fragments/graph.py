@@ -11,6 +11,16 @@ __metaclass__ = type
 class ModuleDocFragment(object):
     # Sign-in and connection options shared by every module of the collection.
     DOCUMENTATION = r"""
+attributes:
+  platform:
+    support: full
+    platforms: all
+    description: The module runs wherever Python with its requirements runs; it only talks HTTPS.
+  action_group:
+    support: full
+    membership:
+      - graphops.directory.graph
+    description: Use C(group/graphops.directory.graph) in C(module_defaults) to set the connection options once.
 options:
   auth_method:
     description:

@@ -34,15 +34,6 @@ attributes:
   diff_mode:
     support: full
     description: The diff shows the selected recycle-bin items before and after.
-  platform:
-    support: full
-    platforms: all
-    description: The module runs wherever Python with its requirements runs; it only talks HTTPS.
-  action_group:
-    support: full
-    membership:
-      - graphops.directory.graph
-    description: Use C(group/graphops.directory.graph) in C(module_defaults) to set the connection options once.
 options:
   id:
     description:

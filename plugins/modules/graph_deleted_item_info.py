@@ -27,15 +27,6 @@ attributes:
   diff_mode:
     support: none
     description: The module changes nothing, so there is nothing to show a difference of.
-  platform:
-    support: full
-    platforms: all
-    description: The module runs wherever Python with its requirements runs; it only talks HTTPS.
-  action_group:
-    support: full
-    membership:
-      - graphops.directory.graph
-    description: Use C(group/graphops.directory.graph) in C(module_defaults) to set the connection options once.
 options:
   object_type:
     description:
