@@ -15,6 +15,8 @@ import signal
 import subprocess
 import sys
 
+import requests
+
 from .tenants import CLIENT_ID, TENANT_ID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -62,6 +64,22 @@ class PlaybookRunner:
         )
         options.update(overrides)
         return dict((k, v) for k, v in options.items() if v is not None)
+
+    def token(self, scope=None):
+        """An access token for the test automation app, fetched as a tool other than the modules would."""
+        answer = requests.post(
+            "%s/%s/oauth2/v2.0/token" % (self.emulator.url, TENANT_ID),
+            data={
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": self.secret,
+                "scope": scope or self.emulator.url + "/.default",
+            },
+            verify=self.ca_path,
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return answer.json()["access_token"]
 
     def environment(self, extra=None):
         env = dict((k, v) for k, v in os.environ.items() if not k.startswith("AZURE_"))

@@ -13,14 +13,12 @@ import os
 import stat
 
 import pytest
-import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .recorder import RecordingProxy
 from .tenants import (
     ALICE,
     BOB,
-    CLIENT_ID,
     FEDERATED_SUBJECT,
     MI_SYSTEM_ID,
     MI_USER_ID,
@@ -185,20 +183,8 @@ def test_an_override_from_another_cloud_fails_naming_both_before_any_request(pla
 
 
 def test_a_token_for_another_clouds_graph_is_explained(playbook, tenant):
-    answer = requests.post(
-        "%s/%s/oauth2/v2.0/token" % (tenant.url, TENANT_ID),
-        data={
-            "grant_type": "client_credentials",
-            "client_id": CLIENT_ID,
-            "client_secret": playbook.secret,
-            "scope": "https://graph.microsoft.us/.default",
-        },
-        verify=playbook.ca_path,
-        timeout=30,
-    )
-    connection = playbook.connection(
-        tenant_id=None, client_id=None, client_secret=None, access_token=answer.json()["access_token"]
-    )
+    token = playbook.token(scope="https://graph.microsoft.us/.default")
+    connection = playbook.connection(tenant_id=None, client_id=None, client_secret=None, access_token=token)
 
     run = playbook.run([purge()], connection=connection)
 

@@ -14,12 +14,11 @@ import json
 import sys
 
 import pytest
-import requests
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 from graph_emulator.server import RecordingHost
 
-from .tenants import ALICE, BOB, CERT_CLIENT_ID, CERT_PASSWORD, CLIENT_ID, TENANT_ID
+from .tenants import ALICE, BOB, CERT_CLIENT_ID, CERT_PASSWORD
 from .test_info import INFO
 from .test_purge_by_id import PURGE, in_bin
 
@@ -81,18 +80,7 @@ def assert_nothing_leaked(text, values):
 
 
 def test_no_secret_or_token_in_any_output_at_any_verbosity(playbook, emulator, tmp_path):
-    answer = requests.post(
-        "%s/%s/oauth2/v2.0/token" % (emulator.url, TENANT_ID),
-        data={
-            "grant_type": "client_credentials",
-            "client_id": CLIENT_ID,
-            "client_secret": playbook.secret,
-            "scope": emulator.url + "/.default",
-        },
-        verify=playbook.ca_path,
-        timeout=30,
-    )
-    given_token = answer.json()["access_token"]
+    given_token = playbook.token()
     emulator.faults.throttle(count=2, retry_after="1", method="GET")
     emulator.faults.expire_tokens_after(3)
     certificate = playbook.connection(

@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import requests
 
 from .recorder import RecordingProxy
 from .tenants import (
@@ -88,18 +87,7 @@ def test_a_wrong_pfx_password_fails_naming_the_option_before_any_request(playboo
 
 
 def test_an_access_token_from_elsewhere_is_used_without_a_sign_in(playbook, emulator):
-    answer = requests.post(
-        "%s/%s/oauth2/v2.0/token" % (emulator.url, TENANT_ID),
-        data={
-            "grant_type": "client_credentials",
-            "client_id": CLIENT_ID,
-            "client_secret": playbook.secret,
-            "scope": emulator.url + "/.default",
-        },
-        verify=playbook.ca_path,
-        timeout=30,
-    )
-    token = answer.json()["access_token"]
+    token = playbook.token()
     emulator.clear_log()
     connection = playbook.connection(tenant_id=None, client_id=None, client_secret=None, access_token=token)
 

@@ -196,7 +196,8 @@ def identity(transport):
     The authority is custom, so msal asks only for the tenant's OpenID configuration and the token.
     """
 
-    def script(tenant="contoso.onmicrosoft.com", token_answers=None):
+    def script(tenant="contoso.onmicrosoft.com", token_answers=None, token_endpoint=None):
+        """token_endpoint, when given, is what the OpenID configuration names instead; it gets no answers."""
         base = "%s/%s" % (LOGIN, tenant)
         transport.add(
             "GET",
@@ -204,9 +205,11 @@ def identity(transport):
             body={
                 "issuer": base + "/v2.0",
                 "authorization_endpoint": base + "/oauth2/v2.0/authorize",
-                "token_endpoint": base + "/oauth2/v2.0/token",
+                "token_endpoint": token_endpoint or base + "/oauth2/v2.0/token",
             },
         )
+        if token_endpoint:
+            return token_endpoint
         for answer in token_answers or [
             dict(body={"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600})
         ]:
@@ -344,6 +347,9 @@ class ModuleTask:
 
     def methods_sent(self):
         return [call.method for call in self.transport.calls]
+
+    def sent(self, method, url):
+        return [call for call in self.transport.calls if call.method == method and call.url == url]
 
 
 @pytest.fixture

@@ -764,17 +764,8 @@ def test_an_unknown_tenant_fails_with_the_answer_of_the_sign_in_endpoint(graph_p
     assert transport.requests_to("POST") == []
 
 
-def test_a_token_endpoint_on_another_host_is_refused_without_sending_the_secret(graph_params, transport):
-    base = "%s/%s" % (LOGIN, TENANT)
-    transport.add(
-        "GET",
-        base + "/v2.0/.well-known/openid-configuration",
-        body={
-            "issuer": base + "/v2.0",
-            "authorization_endpoint": base + "/oauth2/v2.0/authorize",
-            "token_endpoint": "https://collector.example.test/token",
-        },
-    )
+def test_a_token_endpoint_on_another_host_is_refused_without_sending_the_secret(graph_params, transport, identity):
+    identity(TENANT, token_endpoint="https://collector.example.test/token")
     credential = make_credential(ClientSecretCredential, sign_in_params(graph_params, client_secret="s3"), transport)
 
     with pytest.raises(GraphError) as caught:

@@ -7,13 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 
 import pytest
 import requests
-from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as common_warnings
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.graphops.directory.plugins.modules import graph_deleted_item
 
@@ -39,53 +35,10 @@ DELETED_GROUP = {"@odata.type": "#microsoft.graph.group", "id": ID, "displayName
 DELETED_UNIT = {"@odata.type": "#microsoft.graph.administrativeUnit", "id": ID, "displayName": "Seattle"}
 
 
-class Task:
-    """Runs graph_deleted_item.main() as Ansible would, against the fake transport, and reads its result."""
-
-    def __init__(self, monkeypatch, capsys, transport):
-        self.capsys = capsys
-        self.transport = transport
-        self.logged = []
-        self.sleeps = []
-        monkeypatch.setattr(basic.AnsibleModule, "log", lambda module, msg, log_args=None: self.logged.append(msg))
-        monkeypatch.setattr(common_warnings, "_global_warnings", {})
-        monkeypatch.setattr(common_warnings, "_global_deprecations", {})
-
-        real_connect = graph_deleted_item.connect
-
-        def connect_to_fake_graph(module, problems=()):
-            client = real_connect(module, problems)
-            transport.mount(client.session)
-            client.sleep = self.sleeps.append
-            return client
-
-        monkeypatch.setattr(graph_deleted_item, "connect", connect_to_fake_graph)
-
-    def __call__(self, check_mode=False, diff=False, **args):
-        task = dict(access_token=TOKEN, graph_endpoint=GRAPH, authority_host=LOGIN)
-        task.update(args)
-        task = dict((name, value) for name, value in task.items() if value is not None)
-        if check_mode:
-            task["_ansible_check_mode"] = True
-        if diff:
-            task["_ansible_diff"] = True
-
-        with patch_module_args(task):
-            with pytest.raises(SystemExit) as caught:
-                graph_deleted_item.main()
-
-        self.output = self.capsys.readouterr().out
-        result = json.loads(self.output.strip().splitlines()[-1])
-        assert caught.value.code == (1 if result.get("failed") else 0)
-        return result
-
-    def sent(self, method, url):
-        return [call for call in self.transport.calls if call.method == method and call.url == url]
-
-
 @pytest.fixture
-def run(monkeypatch, capsys, transport):
-    return Task(monkeypatch, capsys, transport)
+def run(module_task):
+    """graph_deleted_item's main() against the fake transport (the signed-in token is TOKEN)."""
+    return module_task(graph_deleted_item)
 
 
 def not_in_bin(transport, **headers):
