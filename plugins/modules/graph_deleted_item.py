@@ -280,6 +280,7 @@ from ansible_collections.graphops.directory.plugins.module_utils._auth import GU
 from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     RETRY_STATUSES,
     UNSAFE_NOTE,
+    BatchAnswer,
     GraphError,
     quote_segment,
 )
@@ -531,39 +532,8 @@ def act_on(client, items, state, body_for):
         else:
             calls.append(dict(id=str(index), method="POST", url=item_path(item["id"], "/restore"), body=body_for(item)))
     answers = client.batch(calls)
-    done = "purged" if state == "absent" else "restored"
     for index, item in enumerate(items):
-        answer = answers[str(index)]
-        if answer.status in (200, 204):
-            outcome(
-                item,
-                done,
-                "%s %s the recycle bin" % (done, "from" if done == "purged" else "out of"),
-                answer.request_id,
-            )
-        elif answer.not_found and state == "absent" and answer.resent:
-            outcome(item, "purged", RESENT_REASON, answer.request_id)
-        elif answer.not_found:
-            action = "purge" if state == "absent" else "restore"
-            outcome(item, "not_found", "left the recycle bin before the %s" % action, answer.request_id)
-        elif answer.status in RETRY_STATUSES:
-            error = answer.error()
-            item.update(status=answer.status, error_code=error.error_code, client_request_id=answer.client_request_id)
-            if state == "restored" and answer.status != 429:
-                reason = "Graph answered HTTP %s: %s%s" % (answer.status, error.message, UNSAFE_NOTE)
-            else:
-                reason = "throttled: Graph still answered HTTP %s (%s) after %d retries: %s" % (
-                    answer.status,
-                    error.error_code,
-                    client.max_retries,
-                    error.message,
-                )
-            outcome(item, "failed", reason, answer.request_id)
-        else:
-            error = answer.error()
-            reason = conflict_reason(error) if state == "restored" else error.message
-            item.update(status=answer.status, error_code=error.error_code, client_request_id=answer.client_request_id)
-            outcome(item, "failed", reason, answer.request_id)
+        settle(client, item, state, answers[str(index)])
 
 
 def act_on_one(client, item, state, body):
@@ -571,20 +541,49 @@ def act_on_one(client, item, state, body):
     try:
         if state == "absent":
             response = client.request("DELETE", item_path(item["id"]), ok=(204,))
-            return outcome(item, "purged", "purged from the recycle bin", response.request_id)
-        response = client.request("POST", item_path(item["id"], "/restore"), body=body, ok=(200,))
-        return outcome(item, "restored", "restored out of the recycle bin", response.request_id)
+        else:
+            response = client.request("POST", item_path(item["id"], "/restore"), body=body, ok=(200,))
+        answer = BatchAnswer(response.status, response.body, response.request_id)
     except GraphError as exc:
-        if exc.not_found and state == "absent" and exc.resent:
-            return outcome(item, "purged", RESENT_REASON, exc.request_id)
-        if exc.not_found:
-            action = "purge" if state == "absent" else "restore"
-            return outcome(item, "not_found", "left the recycle bin before the %s" % action, exc.request_id)
         if exc.status is None or exc.kind != "graph":
             raise
-        reason = conflict_reason(exc) if state == "restored" else exc.message
-        item.update(status=exc.status, error_code=exc.error_code, client_request_id=exc.client_request_id)
-        return outcome(item, "failed", reason, exc.request_id)
+        error = {"code": exc.error_code, "message": exc.message, "details": exc.details}
+        answer = BatchAnswer(exc.status, {"error": error}, exc.request_id, client_request_id=exc.client_request_id)
+        answer.resent = exc.resent
+    settle(client, item, state, answer)
+
+
+def settle(client, item, state, answer):
+    """The outcome of one purge or restore from Graph's answer to it, in a $batch or alone."""
+    # A success status with an error body is an answer that was not Graph's own (not JSON, cut off).
+    if answer.status in (200, 204) and "error" not in answer.body:
+        done = "purged" if state == "absent" else "restored"
+        reason = "purged from the recycle bin" if state == "absent" else "restored out of the recycle bin"
+        outcome(item, done, reason, answer.request_id)
+        return
+    if answer.not_found and state == "absent" and answer.resent:
+        outcome(item, "purged", RESENT_REASON, answer.request_id)
+        return
+    if answer.not_found:
+        action = "purge" if state == "absent" else "restore"
+        outcome(item, "not_found", "left the recycle bin before the %s" % action, answer.request_id)
+        return
+    error = answer.error()
+    item.update(status=answer.status, error_code=error.error_code, client_request_id=answer.client_request_id)
+    if state == "restored" and answer.status in (503, 504):
+        # Graph may have acted; the request already says so when it was sent alone.
+        note = "" if UNSAFE_NOTE in error.message else UNSAFE_NOTE
+        reason = "Graph answered HTTP %s: %s%s" % (answer.status, error.message, note)
+    elif answer.status in RETRY_STATUSES:
+        reason = "throttled: Graph still answered HTTP %s (%s) after %d retries: %s" % (
+            answer.status,
+            error.error_code,
+            client.max_retries,
+            error.message,
+        )
+    else:
+        reason = conflict_reason(error) if state == "restored" else error.message
+    outcome(item, "failed", reason, answer.request_id)
 
 
 def restore_body(params):
@@ -730,9 +729,8 @@ def main():
         result.update(exc.result)
         module.fail_json(msg=exc.msg, **result)
     except GraphError as exc:
-        # An item Graph refused is reported with the failure; a sign-in failure has no item.
-        failed = [exc.entry] if getattr(exc, "entry", None) else []
-        fail_on_graph_error(module, exc, deleted_items=failed, summary=summarize(failed))
+        # Items Graph refused are failed entries; what is raised is a failure before any item was decided.
+        fail_on_graph_error(module, exc, deleted_items=[], summary=summarize([]))
 
     changed = any(e["outcome"] in DONE for e in entries)
     result = dict(changed=changed, deleted_items=entries, summary=summarize(entries))
