@@ -695,7 +695,8 @@ def diff_of(entries):
     )
 
 
-def main():
+def module_spec():
+    """The options and their rules, for AnsibleModule and for the action plugin that checks them on the controller."""
     argument_spec = graph_argument_spec()
     argument_spec.update(selector_argument_spec())
     argument_spec.update(
@@ -710,8 +711,11 @@ def main():
         restore_service_principal=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=0),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("id", "ids")])
+    return dict(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("id", "ids")])
 
+
+def execute(module):
+    """The task, given a module whose parameters are checked; ends with module.exit_json or module.fail_json."""
     problems = guid_problems("id", module.params["id"]) + check_options(module.params)
     selection = None
     if not problems:
@@ -755,6 +759,10 @@ def main():
             **result,
         )
     module.exit_json(**result)
+
+
+def main():
+    execute(AnsibleModule(**module_spec()))
 
 
 if __name__ == "__main__":

@@ -191,7 +191,8 @@ def list_one(client, selection, object_id):
     return [item]
 
 
-def main():
+def module_spec():
+    """The options and their rules, for AnsibleModule and for the action plugin that checks them on the controller."""
     argument_spec = graph_argument_spec()
     argument_spec.update(selector_argument_spec())
     argument_spec.update(
@@ -199,12 +200,15 @@ def main():
         id=dict(type="str"),
         owner_id=dict(type="str"),
     )
-    module = AnsibleModule(
+    return dict(
         argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[("id", "owner_id"), ("id", "filter")],
     )
 
+
+def execute(module):
+    """The task, given a module whose parameters are checked; ends with module.exit_json or module.fail_json."""
     params = module.params
     problems = guid_problems("id", params["id"]) + guid_problems("owner_id", params["owner_id"])
     now = utc_now()
@@ -227,6 +231,10 @@ def main():
         fail_on_graph_error(module, exc, deleted_items=[])
 
     module.exit_json(changed=False, deleted_items=[add_retention(item, now) for item in items])
+
+
+def main():
+    execute(AnsibleModule(**module_spec()))
 
 
 if __name__ == "__main__":

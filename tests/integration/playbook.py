@@ -101,10 +101,14 @@ class PlaybookRunner:
         env.update(extra or {})
         return env
 
-    def prepare(self, tasks, connection=True, check=False, diff=False, verbosity=0, env=None, play_vars=None):
-        """Write the play and return (command, environment, results path) to run it."""
+    def prepare(
+        self, tasks, connection=True, check=False, diff=False, verbosity=0, env=None, play_vars=None, hosts=None
+    ):
+        """Write the play and return (command, environment, results path) to run it. hosts: more inventory lines,
+        and the play runs on the first host they name."""
         self.count += 1
-        play = {"name": "test play", "hosts": "localhost", "gather_facts": False, "tasks": tasks}
+        target = hosts.split()[0] if hosts else "localhost"
+        play = {"name": "test play", "hosts": target, "gather_facts": False, "tasks": tasks}
         if connection:
             defaults = self.connection() if connection is True else connection
             play["module_defaults"] = {"group/graphops.directory.graph": defaults}
@@ -113,7 +117,9 @@ class PlaybookRunner:
         path = self.tmp_path / ("play%d.yml" % self.count)
         path.write_text(json.dumps([play], indent=2))
         inventory = self.tmp_path / "inventory.ini"
-        inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+        inventory.write_text(
+            "localhost ansible_connection=local ansible_python_interpreter=%s\n%s\n" % (sys.executable, hosts or "")
+        )
         results_path = self.tmp_path / ("results%d.jsonl" % self.count)
         command = [ANSIBLE_PLAYBOOK, "-i", str(inventory), str(path)]
         if check:
