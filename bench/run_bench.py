@@ -101,14 +101,22 @@ def task_timings(events):
 
 
 def place_modules(tasks, modules):
-    """Put each module process in the task it ran for; a task's overhead is its time outside them: the worker,
-    templating, building and starting the module payload, and reading its result back."""
+    """Put each process that ran module code in the task it ran for. That is the module process when Ansible
+    started one, and otherwise the worker process the module ran in. A task's overhead is its time outside
+    them: for a module process, the worker, templating, building and starting the payload, and reading its
+    result back; for a worker, forking it and handing its result to ansible-playbook."""
     for task in tasks:
         if task["end"] is None:
             continue
-        mine = [m for m in modules if task["start"] <= m.get("start_t", -1) and m.get("end_t", 1e18) <= task["end"]]
+        inside = [m for m in modules if task["start"] <= m.get("start_t", -1) and m.get("end_t", 1e18) <= task["end"]]
+        mine = [m for m in inside if m.get("kind", "module") == "module"]
+        task["ran_in"] = "module process"
+        if not mine:
+            mine = [m for m in inside if m.get("kind") == "worker"]
+            task["ran_in"] = "worker process" if mine else None
         task["module_seconds"] = sum(m["end_t"] - m["start_t"] for m in mine)
         task["module_processes"] = len(mine)
+        task["peak_rss_kb"] = max((m["maxrss_kb"] for m in mine), default=0)
         if mine:
             task["before_module_seconds"] = min(m["start_t"] for m in mine) - task["start"]
             task["after_module_seconds"] = task["end"] - max(m["end_t"] for m in mine)
@@ -262,12 +270,14 @@ class Bench:
                     "module_processes": t.get("module_processes"),
                     "before_module_seconds": t.get("before_module_seconds"),
                     "after_module_seconds": t.get("after_module_seconds"),
+                    "ran_in": t.get("ran_in"),
                 }
                 for t in tasks
             ],
             "modules": summarize_modules(modules),
             "module_seconds": sum(t.get("module_seconds") or 0 for t in done),
-            "peak_rss_mb": max((m["maxrss_kb"] for m in modules), default=0) / 1024.0,
+            "ran_in": sorted(set(t["ran_in"] for t in done if t.get("ran_in"))),
+            "peak_rss_mb": max((t.get("peak_rss_kb") or 0 for t in done), default=0) / 1024.0,
             "requests": stats,
             "left_in_bin": left,
             "failed_items": failed_items,
@@ -407,6 +417,7 @@ class Bench:
                 [t["after_module_seconds"] for t in mine if t.get("module_processes")]
             )
             run[key + "_first_task_seconds"] = mine[0]["seconds"] if mine else None
+            run[key + "_ran_in"] = sorted(set(t["ran_in"] for t in mine if t.get("ran_in")))
         return run
 
 
@@ -443,12 +454,13 @@ def connection_defaults():
 
 
 def summarize_modules(modules):
-    """Per module: how many processes ran, their peak RSS (MB) and median run time."""
+    """Per module and kind of process: how many ran, their peak RSS (MB) and median run time."""
     summary = []
-    for name in sorted(set(m["module"] for m in modules)):
-        mine = [m for m in modules if m["module"] == name]
+    for kind, name in sorted(set((m.get("kind", "module"), m["module"]) for m in modules)):
+        mine = [m for m in modules if m.get("kind", "module") == kind and m["module"] == name]
         summary.append(
             {
+                "kind": kind,
                 "module": name,
                 "processes": len(mine),
                 "peak_rss_mb": max(m["maxrss_kb"] for m in mine) / 1024.0,

@@ -203,7 +203,7 @@ class ControllerAction(NormalAction):
         try:
             wanted = boolean(self._templar.template(task_vars.get(SWITCH, True)), strict=True)
         except Exception as exc:
-            raise AnsibleError("%s must be a boolean: %s" % (SWITCH, exc))
+            raise AnsibleError("%s must be a boolean: %s" % (SWITCH, exc)) from None
         if not wanted:
             return False
         if getattr(self._connection, "transport", None) != "local":

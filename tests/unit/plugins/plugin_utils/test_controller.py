@@ -200,6 +200,7 @@ def action(transport="local", async_val=0, become=False, delegate_to=None, inter
     plugin._connection = SimpleNamespace(transport=transport)
     plugin._task = SimpleNamespace(async_val=async_val, delegate_to=delegate_to)
     plugin._play_context = SimpleNamespace(become=become)
+
     def template(value):
         return interpreter_template if "{{" in str(value) else value
 
@@ -232,7 +233,10 @@ def test_another_interpreter_runs_the_module_as_a_process(tmp_path):
 
 def test_an_interpreter_not_yet_discovered_runs_the_module_as_a_process():
     assert action().runs_here({"ansible_python_interpreter": "auto_silent"}) is False
-    discovered = {"ansible_python_interpreter": "auto", "ansible_facts": {"discovered_interpreter_python": sys.executable}}
+    discovered = {
+        "ansible_python_interpreter": "auto",
+        "ansible_facts": {"discovered_interpreter_python": sys.executable},
+    }
     assert action().runs_here(discovered) is True
 
 
