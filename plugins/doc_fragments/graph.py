@@ -15,7 +15,12 @@ attributes:
   platform:
     support: full
     platforms: all
-    description: The module runs wherever Python with its requirements runs; it only talks HTTPS.
+    description:
+      - The module runs wherever Python with its requirements runs; it only talks HTTPS.
+      - When the task runs on the controller with the controller's own Python (a C(local) connection, no
+        C(become), no C(async)), the module runs inside the worker process Ansible forked for the task,
+        without a module process of its own. Set the variable C(graphops_directory_in_process=false) to
+        have Ansible start a module process as for any other module.
   action_group:
     support: full
     membership:
@@ -160,5 +165,6 @@ notes:
   - Throttled (HTTP 429) and unavailable (503, 504) answers are retried after their C(Retry-After),
     clamped to 1 to 60 seconds, until 5 retries in a row got nothing through. A lost answer (reset connection,
     timeout, cut-off or non-JSON body) is retried when the request is safe to repeat (a read or a purge), never
-    for a restore. An expired token is renewed once. Each retry is written to the module log.
+    for a restore. An expired token is renewed once. Each retry is written to the module log (the
+    system log, for a module process; Ansible's output at C(-vvvv) when the module runs in the worker).
 """

@@ -24,11 +24,11 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action.normal import ActionModule as NormalAction
@@ -39,7 +39,35 @@ display = Display()
 MODULES = "ansible_collections.graphops.directory.plugins.modules."
 AUTO_INTERPRETERS = ("auto", "auto_legacy", "auto_silent", "auto_legacy_silent")
 SWITCH = "graphops_directory_in_process"
+NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 SPEC_RULES = ("mutually_exclusive", "required_together", "required_one_of", "required_if", "required_by")
+
+
+def masked(value, secrets):
+    """`value` with every secret replaced, as AnsibleModule returns its result: a string that is a secret
+    becomes NO_LOG_PLACEHOLDER, a secret inside a string becomes ********, in dict keys too. Ansible's own
+    remove_values does the same, but takes a tenth of a second for a result of 2,000 items."""
+    secrets = [str(s) for s in secrets if s is not None and str(s).strip()]
+    if not secrets:
+        return value
+    return _masked(value, set(secrets), sorted(secrets, key=len, reverse=True))
+
+
+def _masked(value, exact, secrets):
+    if isinstance(value, str):
+        if value in exact:
+            return NO_LOG_PLACEHOLDER
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, "********")
+        return value
+    if isinstance(value, Mapping):
+        return dict((_masked(k, exact, secrets), _masked(v, exact, secrets)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_masked(v, exact, secrets) for v in value]
+    if isinstance(value, (bool, int, float)) and str(value) in exact:
+        return NO_LOG_PLACEHOLDER
+    return value
 
 
 class ModuleExit(BaseException):
@@ -91,7 +119,7 @@ class ControllerModule:
             self._log(self.mask(msg))
 
     def mask(self, value):
-        return remove_values(value, self.no_log_values)
+        return masked(value, self.no_log_values)
 
     def finish(self, result):
         result.setdefault("invocation", {"module_args": self.params})

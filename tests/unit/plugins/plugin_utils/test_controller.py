@@ -262,3 +262,22 @@ def test_the_switch_turns_the_worker_run_off():
 def test_a_switch_that_is_not_a_boolean_is_an_error_naming_it():
     with pytest.raises(AnsibleError, match="graphops_directory_in_process must be a boolean"):
         action().runs_here(dict(HERE, graphops_directory_in_process="sometimes"))
+
+
+def test_masking_matches_what_ansible_module_returns_and_masks_keys_too():
+    from ansible.module_utils.common.parameters import remove_values
+
+    secrets = {"hunter2-secret", "42424242"}
+    result = {
+        "msg": "sign-in with hunter2-secret failed",
+        "exact": "hunter2-secret",
+        "number": 42424242,
+        "flag": True,
+        "items": [{"k": ["x hunter2-secret y", None, 1.5]}, ("t", "hunter2-secret")],
+        "clean": "nothing here",
+    }
+    assert _controller.masked(result, secrets) == remove_values(result, secrets)
+    # Stricter than Ansible, which leaves keys alone: a secret used as a key is masked too.
+    assert _controller.masked({"hunter2-secret": 1}, secrets) == {"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER": 1}
+    # An empty option is no secret: nothing is starred.
+    assert _controller.masked(result, {None, "", " "}) == result
