@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as common_warnings
 from ansible.module_utils.testing import patch_module_args
@@ -68,6 +69,13 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     yield
     assert not attempts, "a test tried to reach the network: %r" % attempts
+
+
+@pytest.fixture(autouse=True)
+def module_side(monkeypatch):
+    """Modules run as in a module process, even once a test has imported the controller's side of Ansible
+    (which marks the whole process as the controller, and sends module warnings to its display)."""
+    monkeypatch.setattr(module_utils_internal, "is_controller", False)
 
 
 @pytest.fixture(autouse=True)
