@@ -355,9 +355,7 @@ class MsalCredential(Credential):
     def _acquire(self, force_refresh):
         app = self._application()
         if force_refresh:
-            cache = app.token_cache
-            for entry in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-                cache.remove_at(entry)
+            forget_access_tokens(app.token_cache)
         try:
             result = app.acquire_token_for_client(scopes=[self.settings.scope])
         except GraphError:
@@ -490,6 +488,7 @@ class ManagedIdentityCredential(Credential):
     def __init__(self, params, settings, session, log, cache=None):
         super(ManagedIdentityCredential, self).__init__(params, settings, session, log, cache)
         self._client = None
+        self._token_cache = None
 
     def endpoint(self):
         if self.params.get("managed_identity_source") == "imds":
@@ -524,12 +523,12 @@ class ManagedIdentityCredential(Credential):
                 if client_id
                 else msal.SystemAssignedManagedIdentity()
             )
-            kwargs = dict(http_client=self.session)
-            if self.cache is not None:
-                kwargs["token_cache"] = self.cache.load()
-            self._client = msal.ManagedIdentityClient(identity, **kwargs)
-        if force_refresh and self.cache is not None:
-            self.cache.forget_access_tokens()
+            # msal keeps the token in this cache (in memory without token_cache_path), where a renewal must
+            # drop it.
+            self._token_cache = self.cache.load() if self.cache is not None else msal.TokenCache()
+            self._client = msal.ManagedIdentityClient(identity, http_client=self.session, token_cache=self._token_cache)
+        if force_refresh:
+            forget_access_tokens(self._token_cache)
         try:
             result = self._client.acquire_token_for_client(resource=self.settings.graph_endpoint)
         except GraphError:
@@ -556,6 +555,12 @@ class ManagedIdentityCredential(Credential):
         if self.cache is not None:
             self.cache.save()
         return result["access_token"]
+
+
+def forget_access_tokens(token_cache):
+    """Drop the access tokens of an msal token cache, so that the next request for one gets a new token."""
+    for entry in list(token_cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+        token_cache.remove_at(entry)
 
 
 class TokenCacheFile:
@@ -595,10 +600,6 @@ class TokenCacheFile:
             return self.cache
         self.cache.deserialize(json.dumps(stored["msal"]))
         return self.cache
-
-    def forget_access_tokens(self):
-        for entry in list(self.cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-            self.cache.remove_at(entry)
 
     def save(self):
         if not self.writable or self.cache is None or not self.cache.has_state_changed:

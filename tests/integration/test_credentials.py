@@ -260,3 +260,15 @@ def test_a_cached_token_does_not_outlive_a_changed_secret(playbook, tenant, tmp_
     assert second.rc != 0
     assert second.result("purge")["error_code"] == "AADSTS7000215"
     assert in_bin(tenant, ALICE)
+
+
+def test_a_managed_identity_token_refused_mid_run_is_replaced_not_sent_again(playbook, tenant):
+    connection = playbook.connection(tenant_id=None, client_secret=None, client_id=None, auth_method="managed_identity")
+    tenant.faults.expire_tokens_after(1)
+
+    run = playbook.run([purge()], connection=connection, env=managed_identity_env(tenant))
+
+    assert run.rc == 0, run.output
+    assert run.result("purge")["deleted_items"][0]["outcome"] == "purged"
+    assert [r["path"] for r in tenant.requests("identity")] == ["/msi/token", "/msi/token"]
+    assert not in_bin(tenant, ALICE)
