@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
 from datetime import datetime, timedelta, timezone
 
 from ansible.module_utils.basic import missing_required_lib
@@ -187,8 +186,6 @@ SELECTOR_TYPES = {
     "user_principal_name": ("user",),
     "app_id": ("application", "service_principal"),
 }
-SELECTORS = ("display_name", "user_principal_name", "app_id", "filter", "older_than_days", "deleted_before")
-HEX32_RE = re.compile(r"^[0-9a-fA-F]{32}")
 
 
 def selector_argument_spec():
@@ -201,6 +198,9 @@ def selector_argument_spec():
         older_than_days=dict(type="int"),
         deleted_before=dict(type="str"),
     )
+
+
+SELECTORS = tuple(selector_argument_spec())
 
 
 def odata_string(value):
@@ -418,16 +418,27 @@ def add_retention(entry, now):
     return entry
 
 
+def item_path(object_id, action=""):
+    """The path of an item in the recycle bin, or of an action on it such as /restore."""
+    return "/directory/deletedItems/%s%s" % (quote_segment(object_id), action)
+
+
+def directory_object_path(object_id):
+    return "/directoryObjects/%s" % quote_segment(object_id)
+
+
+def get_each(client, path_of, object_ids):
+    """GET path_of(id) for every id through $batch: [(id, BatchAnswer)], in the order of the ids."""
+    answers = client.batch(
+        [dict(id=str(index), method="GET", url=path_of(object_id)) for index, object_id in enumerate(object_ids)]
+    )
+    return [(object_id, answers[str(index)]) for index, object_id in enumerate(object_ids)]
+
+
 def look_up_many(client, object_ids):
     """Each id's item in the bin, through $batch: {id: item or None}; a failure other than 404 raises."""
-    calls = [
-        dict(id=str(index), method="GET", url="/directory/deletedItems/%s" % quote_segment(object_id))
-        for index, object_id in enumerate(object_ids)
-    ]
-    answers = client.batch(calls)
     found = {}
-    for index, object_id in enumerate(object_ids):
-        answer = answers[str(index)]
+    for object_id, answer in get_each(client, item_path, object_ids):
         if answer.status == 200:
             found[object_id] = answer.body
         elif answer.not_found:
@@ -441,14 +452,8 @@ def look_up_many(client, object_ids):
 
 def live_objects(client, object_ids):
     """Which of these ids are live directory objects: {id: described object}. Unknown or unreadable ids are left out."""
-    calls = [
-        dict(id=str(index), method="GET", url="/directoryObjects/%s" % quote_segment(object_id))
-        for index, object_id in enumerate(object_ids)
-    ]
-    answers = client.batch(calls) if calls else {}
     live = {}
-    for index, object_id in enumerate(object_ids):
-        answer = answers[str(index)]
+    for object_id, answer in get_each(client, directory_object_path, object_ids):
         if answer.status == 200:
             live[object_id] = describe_item(answer.body)
     return live

@@ -282,7 +282,6 @@ from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     UNSAFE_NOTE,
     BatchAnswer,
     GraphError,
-    quote_segment,
 )
 from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin import (
     OBJECT_TYPES,
@@ -290,8 +289,10 @@ from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin im
     Selection,
     connect,
     describe_item,
+    directory_object_path,
     fail_on_graph_error,
     guid_problems,
+    item_path,
     live_objects,
     look_up_many,
     selector_argument_spec,
@@ -310,10 +311,6 @@ class TaskFailure(Exception):
         super(TaskFailure, self).__init__(msg)
         self.msg = msg
         self.result = result
-
-
-def item_path(object_id, action=""):
-    return "/directory/deletedItems/%s%s" % (quote_segment(object_id), action)
 
 
 def outcome(entry, name, reason, request_id):
@@ -401,7 +398,7 @@ def wait_for(client, find, wait_timeout, what):
         attempt += 1
         pause = min(remaining, 5.0, 0.5 * 2 ** (attempt - 1))
         client.log("%s not in the recycle bin yet; looking again in %.1f s" % (what, pause))
-        time.sleep(pause)
+        client.sleep(pause)
 
 
 def look_up(client, object_id, state, wait_timeout=0):
@@ -444,7 +441,7 @@ def already_live(described):
 
 def live_object(client, object_id):
     try:
-        live = client.get_optional("/directoryObjects/%s" % quote_segment(object_id))
+        live = client.get_optional(directory_object_path(object_id))
     except GraphError as exc:
         if exc.status != 403:
             raise

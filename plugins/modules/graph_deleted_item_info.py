@@ -144,7 +144,7 @@ deleted_items:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.graphops.directory.plugins.module_utils._auth import graph_argument_spec
-from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphError, quote_segment
+from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphError
 from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin import (
     OBJECT_TYPES,
     Selection,
@@ -153,6 +153,7 @@ from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin im
     describe_item,
     fail_on_graph_error,
     guid_problems,
+    item_path,
     selector_argument_spec,
     utc_now,
 )
@@ -177,12 +178,9 @@ def build_selection(params, now):
 
 
 def list_one(client, selection, object_id):
-    try:
-        response = client.request("GET", "/directory/deletedItems/%s" % quote_segment(object_id))
-    except GraphError as exc:
-        if exc.not_found:
-            return []
-        raise
+    response = client.get_optional(item_path(object_id))
+    if response is None:
+        return []
     item = describe_item(response.body)
     if item["object_type"] not in selection.object_types:
         return []

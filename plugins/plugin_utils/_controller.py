@@ -94,7 +94,6 @@ class ControllerModule:
         self.warnings = []
         self.deprecations = []
         self.no_log_values = set()
-        self.params = dict(args)
         rules = dict((key, spec[key]) for key in SPEC_RULES if key in spec)
         validation = ArgumentSpecValidator(spec["argument_spec"], **rules).validate(args)
         self.params = validation.validated_parameters

@@ -26,6 +26,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.graphops.directory.plugins.module_utils._auth import graph_argument_spec
+from ansible_collections.graphops.directory.plugins.plugin_utils._controller import run_in_process
 
 # Examples must not depend on a database left behind by another run, nor on how busy the machine is.
 settings.register_profile("graphops_unit", database=None, deadline=None)
@@ -335,10 +336,15 @@ class ModuleTask:
 
         monkeypatch.setattr(module, "connect", connect_to_fake_graph)
 
-    def __call__(self, check_mode=False, diff=False, **args):
+    @staticmethod
+    def task(args):
+        """The task's options: a token and the fake endpoints, then `args`; an option set to None is left out."""
         task = dict(access_token="given-access-token-value", graph_endpoint=GRAPH, authority_host=LOGIN)
         task.update(args)
-        task = dict((name, value) for name, value in task.items() if value is not None)
+        return dict((name, value) for name, value in task.items() if value is not None)
+
+    def __call__(self, check_mode=False, diff=False, **args):
+        task = self.task(args)
         if check_mode:
             task["_ansible_check_mode"] = True
         if diff:
@@ -352,6 +358,11 @@ class ModuleTask:
         result = json.loads(self.output.strip().splitlines()[-1])
         assert caught.value.code == (1 if result.get("failed") else 0)
         return result
+
+    def on_controller(self, check_mode=False, diff=False, env=None, **args):
+        """The same task run as the action plugin runs it in Ansible's worker process; its log goes to logged."""
+        name = self.module.__name__.rsplit(".", 1)[-1]
+        return run_in_process(name, self.task(args), check_mode, diff, env, self.logged.append)
 
     def methods_sent(self):
         return [call.method for call in self.transport.calls]

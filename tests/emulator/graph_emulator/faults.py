@@ -69,8 +69,7 @@ class Rule:
 
 
 class Faults:
-    def __init__(self, clock):
-        self.clock = clock
+    def __init__(self):
         self.lock = threading.Lock()
         self.rules = []
         self.hidden_until = {}
@@ -174,9 +173,13 @@ class Faults:
         return None
 
     def hidden(self, object_id):
+        return (object_id or "").lower() in self.hidden_ids()
+
+    def hidden_ids(self):
+        """The ids the bin does not show now (see lag)."""
         with self.lock:
-            until = self.hidden_until.get((object_id or "").lower())
-            return until is not None and time.monotonic() < until
+            now = time.monotonic()
+            return set(object_id for object_id, until in self.hidden_until.items() if now < until)
 
     def take_write(self):
         """None when a write may go ahead; else the seconds until the bucket has a token again."""

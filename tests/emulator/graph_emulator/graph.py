@@ -2,13 +2,22 @@
 
 import base64
 import json
-import uuid
+from urllib.parse import parse_qsl, urlencode
 
 import jwt
 
 from . import identity
 from .faults import quota_error
-from .messages import GraphError, Request, Response, format_datetime, json_bytes
+from .messages import (
+    GraphError,
+    Request,
+    Response,
+    format_datetime,
+    graph_json,
+    json_bytes,
+    new_request_id,
+    utc_now,
+)
 from .odata import Filter, unsupported
 from .store import COLLECTIONS, is_guid, not_found, resource_name
 
@@ -82,15 +91,13 @@ def invalid_token(message):
 
 
 def error_response(request, exc):
-    from .server import graph_json
-
-    request_id = request.meta.get("request_id") or str(uuid.uuid4())
+    request_id = request.meta.setdefault("request_id", new_request_id())
     client_request_id = request.header("client-request-id") or request_id
     error = {"code": exc.code, "message": exc.message}
     if exc.details:
         error["details"] = exc.details
     error["innerError"] = {
-        "date": format_datetime(request.meta.get("now") or _now_fallback()).rstrip("Z"),
+        "date": format_datetime(request.meta.get("now") or utc_now()).rstrip("Z"),
         "request-id": request_id,
         "client-request-id": client_request_id,
     }
@@ -100,15 +107,7 @@ def error_response(request, exc):
     return response
 
 
-def _now_fallback():
-    from .messages import utc_now
-
-    return utc_now()
-
-
 def ok(request, status, payload=None):
-    from .server import graph_json
-
     request_id = request.meta["request_id"]
     if payload is None:
         response = Response(status=status, headers={"request-id": request_id})
@@ -121,22 +120,26 @@ def ok(request, status, payload=None):
 
 
 def handle(emulator, request):
-    request.meta.setdefault("request_id", str(uuid.uuid4()))
-    request.meta["now"] = emulator.clock.now()
+    request.meta.setdefault("request_id", new_request_id())
+    now = request.meta["now"] = emulator.clock.now()
     parts = [p for p in request.path.split("/") if p]
     version, parts = parts[0], parts[1:]
     request.meta["api_version"] = version
 
+    # A $batch is authenticated once: its requests run with the caller the batch was accepted for.
+    caller = request.meta.get("caller")
+    # The token's signature is checked outside the lock: requests in flight do not queue behind it.
+    claims = None if caller else token_claims(emulator, request)
     with emulator.lock:
-        emulator.directory.sweep(emulator.clock.now())
-        # A $batch is authenticated once: its requests run with the caller the batch was accepted for.
-        caller = request.meta.get("caller") or authenticate(emulator, request)
+        emulator.directory.sweep(now)
+        caller = caller or authenticate(emulator, request, claims, now)
         request.meta["tenant"] = caller.tenant.id
         request.meta["client_id"] = caller.app_id
         return route(emulator, request, caller, version, parts)
 
 
-def authenticate(emulator, request):
+def token_claims(emulator, request):
+    """The claims of the bearer token, once its form and signature are checked."""
     header = request.header("authorization") or ""
     if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise invalid_token("Access token is empty.")
@@ -144,17 +147,20 @@ def authenticate(emulator, request):
     if raw.count(".") != 2:
         raise invalid_token("IDX14100: JWT is not well formed, there are no dots (.).")
     try:
-        claims = jwt.decode(
+        return jwt.decode(
             raw,
-            emulator.signing_key.public_key(),
+            emulator.verify_key,
             algorithms=["RS256"],
             options={"verify_aud": False, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
     except jwt.PyJWTError:
-        # Lifetime is checked below against the emulator's clock, which tests may move forward.
+        # Lifetime is checked by authenticate against the emulator's clock, which tests may move forward.
         raise invalid_token("Access token validation failure.") from None
-    now = emulator.clock.now().timestamp()
-    if claims.get("exp", 0) <= now or emulator.faults.token_revoked(claims.get("uti")):
+
+
+def authenticate(emulator, request, claims, now):
+    """The caller the checked claims name, if the token is still valid at `now` for this host and tenant."""
+    if claims.get("exp", 0) <= now.timestamp() or emulator.faults.token_revoked(claims.get("uti")):
         raise invalid_token("Lifetime validation failed, the token is expired.")
     if not identity.audience_ok(claims.get("aud"), request.meta.get("host")):
         raise invalid_token("Access token validation failure. Invalid audience.")
@@ -190,7 +196,7 @@ def route(emulator, request, caller, version, parts):
         elif len(rest) == 2 and rest[1].lower() == "restore":
             if method == "POST":
                 return restore(emulator, request, caller, version, rest[0])
-        return method_not_allowed(request, parts)
+        raise method_not_allowed(request)
     if lowered and lowered[0] in TYPES_BY_COLLECTION:
         type_name = TYPES_BY_COLLECTION[lowered[0]]
         if len(parts) == 1 and method == "GET":
@@ -199,7 +205,7 @@ def route(emulator, request, caller, version, parts):
             return get_live(emulator, request, caller, version, parts[1], type_name)
         if len(parts) == 2 and method == "DELETE":
             return soft_delete(emulator, request, caller, parts[1], type_name)
-        return method_not_allowed(request, parts)
+        raise method_not_allowed(request)
     if lowered[:1] == ["directoryobjects"] and len(parts) == 2 and method == "GET":
         return get_live(emulator, request, caller, version, parts[1], None)
     if lowered == ["$batch"] and method == "POST":
@@ -208,8 +214,8 @@ def route(emulator, request, caller, version, parts):
     raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
 
 
-def method_not_allowed(request, parts):
-    raise GraphError(
+def method_not_allowed(request):
+    return GraphError(
         405, "Request_BadRequest", f"The requested resource does not support http method '{request.method}'."
     )
 
@@ -246,11 +252,22 @@ def entity(emulator, version, record, context, select=None):
 
 
 def find_deleted(emulator, caller, object_id):
-    """The item in the bin, as this replica sees it: an id under replication lag is not there yet."""
+    """The item in the bin, as this replica sees it: an id under replication lag is not there yet (404)."""
     _check_id(object_id)
-    if emulator.faults.hidden(object_id):
-        return None
-    return emulator.directory.find(caller.tenant, object_id, deleted=True)
+    record = None
+    if not emulator.faults.hidden(object_id):
+        record = emulator.directory.find(caller.tenant, object_id, deleted=True)
+    if record is None:
+        raise not_found(object_id)
+    return record
+
+
+def json_body(request, empty=b"{}"):
+    """The request's JSON body (`empty` when it has none), or Graph's 400 for one it cannot read."""
+    try:
+        return json.loads(request.body if request.body.strip() else empty)
+    except ValueError:
+        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
 
 
 def spend_write(emulator, caller):
@@ -261,8 +278,6 @@ def spend_write(emulator, caller):
 
 def get_deleted(emulator, request, caller, version, object_id):
     record = find_deleted(emulator, caller, object_id)
-    if record is None:
-        raise not_found(object_id)
     if not caller.may("read", record):
         raise denied()
     request.meta["object_type"] = record.type
@@ -271,8 +286,6 @@ def get_deleted(emulator, request, caller, version, object_id):
 
 def purge(emulator, request, caller, object_id):
     record = find_deleted(emulator, caller, object_id)
-    if record is None:
-        raise not_found(object_id)
     request.meta["object_type"] = record.type
     if record.type == "administrativeUnit":
         raise GraphError(
@@ -290,15 +303,10 @@ def purge(emulator, request, caller, object_id):
 
 def restore(emulator, request, caller, version, object_id):
     record = find_deleted(emulator, caller, object_id)
-    if record is None:
-        raise not_found(object_id)
     request.meta["object_type"] = record.type
     if not caller.may("restore", record):
         raise denied()
-    try:
-        body = json.loads(request.body) if request.body.strip() else {}
-    except ValueError:
-        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
+    body = json_body(request)
     new_upn = body.get("newUserPrincipalName")
     reconcile = bool(body.get("autoReconcileProxyConflict"))
     if record.type != "user" and (new_upn is not None or "autoReconcileProxyConflict" in body):
@@ -315,16 +323,13 @@ def restore(emulator, request, caller, version, object_id):
 
 
 def user_owned(emulator, request, caller):
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
+    body = json_body(request)
     user_id = (body.get("userId") or "").lower()
     kind = (body.get("type") or "").lower()
     if kind not in ("group", "application"):
         raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'type' of resource.")
     _check_id(user_id)
-    if not set(ROLES["read"]["group"]) & caller.roles:
+    if not caller.may_read_type("group"):
         raise denied()
     owned = [
         r for r in emulator.directory.records(caller.tenant, deleted=True, type_name=kind) if user_id in r.owner_ids
@@ -334,10 +339,11 @@ def user_owned(emulator, request, caller):
 
 
 def list_deleted(emulator, request, caller, version, type_name, cast_segment):
+    hidden = emulator.faults.hidden_ids()
     records = [
         r
         for r in emulator.directory.records(caller.tenant, deleted=True, type_name=type_name)
-        if not emulator.faults.hidden(r.id)
+        if r.id.lower() not in hidden
     ]
     base = f"{emulator.url}/{version}/directory/deletedItems/{cast_segment}"
     return page(emulator, request, caller, version, records, type_name, base, COLLECTIONS[type_name])
@@ -438,8 +444,6 @@ def ordered(records, orderby, type_name, advanced):
 
 
 def next_link(base, query_pairs, offset):
-    from urllib.parse import urlencode
-
     kept = [(k, v) for k, v in query_pairs if k != "$skiptoken"]
     signature = json.dumps(sorted(kept))
     token = base64.urlsafe_b64encode(json.dumps([offset, signature]).encode("utf-8")).decode("ascii").rstrip("=")
@@ -462,7 +466,8 @@ def decode_skiptoken(token, query):
 # -- live objects ----------------------------------------------------------------------------------
 
 
-def get_live(emulator, request, caller, version, ref, type_name):
+def find_live(emulator, caller, ref, type_name):
+    """A live object by id (a user also by user principal name) of `type_name`, or of any type for None."""
     if type_name == "user":
         record = emulator.directory.find_user(caller.tenant, ref)
     else:
@@ -472,6 +477,11 @@ def get_live(emulator, request, caller, version, ref, type_name):
             record = None
     if record is None:
         raise not_found(ref)
+    return record
+
+
+def get_live(emulator, request, caller, version, ref, type_name):
+    record = find_live(emulator, caller, ref, type_name)
     if not caller.may("read", record):
         raise denied()
     request.meta["object_type"] = record.type
@@ -480,15 +490,7 @@ def get_live(emulator, request, caller, version, ref, type_name):
 
 
 def soft_delete(emulator, request, caller, ref, type_name):
-    if type_name == "user":
-        record = emulator.directory.find_user(caller.tenant, ref)
-    else:
-        _check_id(ref)
-        record = emulator.directory.find(caller.tenant, ref, deleted=False)
-        if record is not None and record.type != type_name:
-            record = None
-    if record is None:
-        raise not_found(ref)
+    record = find_live(emulator, caller, ref, type_name)
     if not caller.may("delete", record):
         raise denied()
     spend_write(emulator, caller)
@@ -521,8 +523,6 @@ def batch(emulator, request, caller, version):
         url = str(item.get("url") or "")
         path = url if url.startswith("/") else "/" + url
         path_only, dummy, query = path.partition("?")
-        from urllib.parse import parse_qsl
-
         headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
         headers["authorization"] = authorization
         headers.setdefault("client-request-id", request.header("client-request-id"))

@@ -7,7 +7,8 @@ from urllib.parse import parse_qsl
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .messages import IDENTITY_CONTENT_TYPE, Response, format_datetime, json_bytes
+from .faults import new_uti
+from .messages import IDENTITY_CONTENT_TYPE, Response, format_datetime, json_bytes, json_response
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGORITHMS = ["RS256", "PS256"]
@@ -42,16 +43,16 @@ class IdentityError(Exception):
 def oauth_error(emulator, exc):
     trace_id = str(uuid.uuid4())
     correlation_id = str(uuid.uuid4())
-    stamp = format_datetime(emulator.clock.now())
+    when = format_datetime(emulator.clock.now()).replace("T", " ")
     description = (
         f"AADSTS{exc.aadsts}: {exc.message}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\n"
-        f"Timestamp: {stamp.replace('T', ' ').replace('Z', '')}Z"
+        f"Timestamp: {when}"
     )
     payload = {
         "error": exc.error,
         "error_description": description,
         "error_codes": [exc.aadsts],
-        "timestamp": stamp.replace("T", " ").replace("Z", "Z"),
+        "timestamp": when,
         "trace_id": trace_id,
         "correlation_id": correlation_id,
         "error_uri": f"{emulator.url}/error?code={exc.aadsts}",
@@ -127,10 +128,15 @@ def discovery(emulator, request, tenant_ref):
     )
 
 
-def keys(emulator):
-    public = jwt.algorithms.RSAAlgorithm.to_jwk(emulator.signing_key.public_key(), as_dict=True)
-    public.update(kid="emulator", use="sig")
+def key_set(public_key, kid):
+    """A JSON Web Key Set answer with one signing key."""
+    public = jwt.algorithms.RSAAlgorithm.to_jwk(public_key, as_dict=True)
+    public.update(kid=kid, use="sig")
     return identity_json(200, {"keys": [public]})
+
+
+def keys(emulator):
+    return key_set(emulator.verify_key, "emulator")
 
 
 def token(emulator, request, tenant_ref):
@@ -177,7 +183,7 @@ def issue_token(emulator, tenant, app, resource):
     with emulator.lock:
         sp_id = tenant.service_principal_id(app.client_id)
         roles = list(app.roles)
-    uti = uuid.uuid4().hex[:22]
+    uti = new_uti()
     emulator.faults.token_issued(uti)
     now = int(time.time() + emulator.clock.offset.total_seconds())
     lifetime = emulator.token_lifetime
@@ -399,9 +405,7 @@ def federated_issuer(emulator, parts):
             },
         )
     if parts == ["keys"]:
-        public = jwt.algorithms.RSAAlgorithm.to_jwk(emulator.issuer_key.public_key(), as_dict=True)
-        public.update(kid="issuer", use="sig")
-        return identity_json(200, {"keys": [public]})
+        return key_set(emulator.issuer_key.public_key(), "issuer")
     return identity_json(404, {"error": "not_found"})
 
 
@@ -425,7 +429,7 @@ def mint_federated_token(emulator, subject, audience="api://AzureADTokenExchange
 def managed_identity_token(emulator, request):
     def refuse(status, message):
         body = {"statusCode": status, "message": message, "correlationId": str(uuid.uuid4())}
-        return Response(status=status, headers={"Content-Type": "application/json"}, body=json_bytes(body))
+        return json_response(status, body, content_type="application/json")
 
     if request.header("x-identity-header") != emulator.identity_header:
         return refuse(401, "Unauthorized. The X-IDENTITY-HEADER is missing or does not match.")
@@ -456,4 +460,4 @@ def managed_identity_token(emulator, request):
         "token_type": "Bearer",
         "client_id": app.client_id,
     }
-    return Response(status=200, headers={"Content-Type": "application/json"}, body=json_bytes(payload))
+    return json_response(200, payload, content_type="application/json")

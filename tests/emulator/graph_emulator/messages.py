@@ -1,6 +1,7 @@
 """Request, response and error types shared by the identity platform and Graph handlers."""
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import formatdate
@@ -38,9 +39,6 @@ class Response:
     # An injected fault the server carries out while sending: ("drop",), ("slow", seconds), ("truncate",).
     fault: tuple = None
 
-    def json(self):
-        return json.loads(self.body) if self.body else None
-
 
 class GraphError(Exception):
     """An error Graph answers with its error envelope."""
@@ -76,3 +74,31 @@ def parse_datetime(text):
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def new_request_id():
+    return str(uuid.uuid4())
+
+
+# The diagnostic header Graph sends with every answer; always the same here.
+DIAGNOSTIC = json.dumps(
+    {"ServerInfo": {"DataCenter": "Loopback", "Slice": "E", "Ring": "0", "ScaleUnit": "000", "RoleInstance": "EMU"}}
+)
+
+
+def json_response(status, payload, headers=None, content_type="application/json; charset=utf-8"):
+    body = json_bytes(payload) if payload is not None else b""
+    merged = {"Content-Type": content_type} if payload is not None else {}
+    merged.update(headers or {})
+    return Response(status=status, headers=merged, body=body)
+
+
+def graph_json(status, payload, request_id, client_request_id):
+    headers = {
+        "request-id": request_id,
+        "client-request-id": client_request_id or request_id,
+        "x-ms-ags-diagnostic": DIAGNOSTIC,
+        "Cache-Control": "no-cache",
+        "Strict-Transport-Security": "max-age=31536000",
+    }
+    return json_response(status, payload, headers, content_type=GRAPH_CONTENT_TYPE)

@@ -15,7 +15,7 @@ import trustme
 
 from . import faults as fault_rules
 from . import graph, identity
-from .messages import GRAPH_CONTENT_TYPE, GraphError, Request, Response, format_datetime, http_date, json_bytes, utc_now
+from .messages import GraphError, Request, Response, format_datetime, http_date, json_response, utc_now
 from .store import Directory, load_seed
 
 LOOPBACK_NAMES = ["127.0.0.1", "localhost"]
@@ -50,17 +50,14 @@ class Emulator:
         self.token_lifetime = token_lifetime
         # Seconds every answer waits before it is sent, as the round trip to a distant Graph; kept by reset().
         self.latency = latency
-        self.clock = Clock()
         self.lock = threading.RLock()
         self.signing_key = identity.new_signing_key()
+        # The key Graph checks tokens with: derived once, not on every request.
+        self.verify_key = self.signing_key.public_key()
         # The external identity provider of workload identity federation, and the managed identity secret.
         self.issuer_key = identity.new_signing_key()
         self.identity_header = uuid.uuid4().hex
-        self.directory = Directory(self.seed, self.clock.now())
-        self.faults = fault_rules.Faults(self.clock)
-        # Every access token issued, so that tests can look for them where they must never appear.
-        self.issued_tokens = []
-        self._log = []
+        self._fresh_state()
         self._httpd = None
         self._thread = None
         self.ca = trustme.CA(organization_name="graphops emulator throwaway CA")
@@ -82,8 +79,7 @@ class Emulator:
 
         if self.state_dir is not None:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            self.ca_path = str(self.state_dir / "ca.pem")
-            self.ca.cert_pem.write_to_path(self.ca_path)
+            self.ca_path = self.write_ca(self.state_dir / "ca.pem")
 
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="graph-emulator", daemon=True)
         self._thread.start()
@@ -129,11 +125,15 @@ class Emulator:
         with self.lock:
             if seed is not None:
                 self.seed = load_seed(seed)
-            self.clock = Clock()
-            self.directory = Directory(self.seed, self.clock.now())
-            self.faults = fault_rules.Faults(self.clock)
-            self.issued_tokens = []
-            self._log = []
+            self._fresh_state()
+
+    def _fresh_state(self):
+        self.clock = Clock()
+        self.directory = Directory(self.seed, self.clock.now())
+        self.faults = fault_rules.Faults()
+        # Every access token issued, so that tests can look for them where they must never appear.
+        self.issued_tokens = []
+        self._log = []
 
     def requests(self, kind=None):
         """A copy of the request log, oldest first; kind filters on 'identity', 'graph' or 'admin'."""
@@ -154,23 +154,20 @@ class Emulator:
 
     def describe(self):
         with self.lock:
-            return self._describe()
-
-    def _describe(self):
-        return {
-            "url": self.url,
-            "ca_path": self.ca_path,
-            "tenants": [
-                {
-                    "id": t.id,
-                    "domain": t.domain,
-                    "apps": [a.client_id for a in t.apps.values()],
-                    "deleted_items": sum(1 for r in t.records.values() if r.deleted),
-                    "live_objects": sum(1 for r in t.records.values() if not r.deleted),
-                }
-                for t in self.directory.tenants.values()
-            ],
-        }
+            return {
+                "url": self.url,
+                "ca_path": self.ca_path,
+                "tenants": [
+                    {
+                        "id": t.id,
+                        "domain": t.domain,
+                        "apps": [a.client_id for a in t.apps.values()],
+                        "deleted_items": sum(1 for r in t.records.values() if r.deleted),
+                        "live_objects": sum(1 for r in t.records.values() if not r.deleted),
+                    }
+                    for t in self.directory.tenants.values()
+                ],
+            }
 
     # -- dispatch ------------------------------------------------------------------------------
 
@@ -193,7 +190,7 @@ class Emulator:
             elif request.kind == "identity":
                 rule = self.faults.match(request)
                 if rule is not None and rule.action == "redirect":
-                    response = Response(status=rule.details["status"], headers={"Location": rule.details["location"]})
+                    response = redirect(rule)
                 else:
                     response = identity.handle(self, request)
             else:
@@ -214,17 +211,12 @@ class Emulator:
             return graph.handle(self, request)
         action = rule.action
         if action == "status":
-            request.meta.setdefault("request_id", new_request_id())
             raise fault_rules.status_error(rule, request.meta.get("client_id"))
         if action == "redirect":
-            return Response(status=rule.details["status"], headers={"Location": rule.details["location"]})
+            return redirect(rule)
         if action == "raw":
             body = rule.details["body"].encode("utf-8")
             return Response(status=rule.details["status"], headers={"Content-Type": "application/json"}, body=body)
-        if action == "status" and rule.details.get("after"):
-            # Graph acted, and then the answer became a failure, as a gateway timing out does.
-            graph.handle(self, request)
-            raise fault_rules.status_error(rule, request.meta.get("client_id"))
         if action == "not_json":
             return Response(status=200, headers={"Content-Type": "text/html"}, body=b"<html>Bad gateway</html>")
         if action == "drop" and not rule.details.get("after"):
@@ -256,32 +248,9 @@ class Emulator:
         return json_response(404, {"error": "unknown emulator control"})
 
 
-def json_response(status, payload, headers=None, content_type="application/json; charset=utf-8"):
-    body = json_bytes(payload) if payload is not None else b""
-    merged = {"Content-Type": content_type} if payload is not None else {}
-    merged.update(headers or {})
-    return Response(status=status, headers=merged, body=body)
-
-
-def graph_json(status, payload, request_id, client_request_id):
-    headers = {
-        "request-id": request_id,
-        "client-request-id": client_request_id or request_id,
-        "x-ms-ags-diagnostic": json.dumps(
-            {
-                "ServerInfo": {
-                    "DataCenter": "Loopback",
-                    "Slice": "E",
-                    "Ring": "0",
-                    "ScaleUnit": "000",
-                    "RoleInstance": "EMU",
-                }
-            }
-        ),
-        "Cache-Control": "no-cache",
-        "Strict-Transport-Security": "max-age=31536000",
-    }
-    return json_response(status, payload, headers, content_type=GRAPH_CONTENT_TYPE)
+def redirect(rule):
+    """The answer of a redirect fault: its status and Location, nothing else."""
+    return Response(status=rule.details["status"], headers={"Location": rule.details["location"]})
 
 
 def classify(path):
@@ -344,10 +313,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = do_HEAD = _serve
-
-
-def new_request_id():
-    return str(uuid.uuid4())
 
 
 def write_state(path, payload):

@@ -30,42 +30,17 @@ DELETED_USER = {
     "deletedDateTime": "2026-11-20T08:00:00Z",
     "userPrincipalName": ID.replace("-", "") + "AdeleV@contoso.onmicrosoft.com",
 }
-TASK = dict(access_token="given-access-token-value", graph_endpoint=GRAPH, authority_host=LOGIN)
-
-
-class ControllerTask:
-    """Runs a module through run_in_process, as the action plugin does, against the fake transport."""
-
-    def __init__(self, monkeypatch, transport, module):
-        self.module = module
-        self.logged = []
-        real_connect = module.connect
-
-        def connect_to_fake_graph(ansible_module, problems=()):
-            client = real_connect(ansible_module, problems)
-            transport.mount(client.session)
-            client.sleep = lambda seconds: None
-            return client
-
-        monkeypatch.setattr(module, "connect", connect_to_fake_graph)
-
-    def __call__(self, check_mode=False, diff=False, env=None, **args):
-        task = dict(TASK)
-        task.update(args)
-        task = dict((name, value) for name, value in task.items() if value is not None)
-        name = self.module.__name__.rsplit(".", 1)[-1]
-        return _controller.run_in_process(name, task, check_mode, diff, env, self.logged.append)
 
 
 @pytest.fixture
-def both(monkeypatch, module_task, transport):
+def both(module_task, transport):
     """The same task run both ways: (result in a module process, result in the controller's process)."""
 
     def run(module, **args):
-        in_process = module_task(module)(**args)
+        task = module_task(module)
+        in_process = task(**args)
         transport.calls.clear()
-        on_controller = ControllerTask(monkeypatch, transport, module)(**args)
-        return in_process, on_controller
+        return in_process, task.on_controller(**args)
 
     return run
 
@@ -129,10 +104,10 @@ def test_the_info_module_lists_the_same_items(both, transport):
     assert comparable(controller_result) == comparable(module_result)
 
 
-def test_secrets_are_masked_in_the_result_and_the_invocation(monkeypatch, transport):
+def test_secrets_are_masked_in_the_result_and_the_invocation(module_task, transport):
     secret = "a-token-graph-echoes-back-value"
     transport.add_error("GET", IN_BIN, 400, "Request_BadRequest", message="bad token " + secret)
-    result = ControllerTask(monkeypatch, transport, graph_deleted_item)(id=ID, access_token=secret)
+    result = module_task(graph_deleted_item).on_controller(id=ID, access_token=secret)
     assert result["failed"] is True
     assert "Request_BadRequest" in result["msg"]
     assert secret not in repr(result)
