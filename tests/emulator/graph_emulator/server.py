@@ -211,6 +211,9 @@ class Emulator:
             return graph.handle(self, request)
         action = rule.action
         if action == "status":
+            if rule.details.get("after"):
+                # Graph acted, and then the answer became a failure, as a gateway timing out does.
+                graph.handle(self, request)
             raise fault_rules.status_error(rule, request.meta.get("client_id"))
         if action == "redirect":
             return redirect(rule)
