@@ -32,9 +32,10 @@ SHORT = {
 ORDER = ("bulk", "task_loop", "uri_loop", "floor", "throttled")
 
 
-def find(results, scenario, n):
+def find(results, scenario, n=None):
+    """The run of a scenario (at N, when given), or None."""
     for run in results["runs"]:
-        if run["scenario"] == scenario and run["n"] == n:
+        if run["scenario"] == scenario and n in (None, run["n"]):
             return run
     return None
 
@@ -77,7 +78,7 @@ def targets(results):
     if value is not None:
         add("bulk / floor at N=%d (1/4)" % large, value, "reported", None)
 
-    throttled = next((r for r in results["runs"] if r["scenario"] == "throttled"), None)
+    throttled = find(results, "throttled")
     if throttled:
         quota = throttled["quota"]
         # The bucket starts full, then refills at capacity / per_seconds writes a second.
@@ -100,7 +101,7 @@ def targets(results):
         value is not None and value < 150,
         "MB",
     )
-    single = next((r for r in results["runs"] if r["scenario"] == "single_tasks"), None) or {}
+    single = find(results, "single_tasks") or {}
     uri = single.get("uri_delete_task_seconds")
     value = single["single_id_task_seconds"] / uri if uri and single.get("single_id_task_seconds") else None
     add("single-id purge task / uri DELETE task", value, "<= 1.5x", value is not None and value <= 1.5)
@@ -152,7 +153,7 @@ def table(results):
                 "yes" if run["ok"] else "NO",
             )
         )
-    single = next((r for r in results["runs"] if r["scenario"] == "single_tasks"), None)
+    single = find(results, "single_tasks")
     if single:
         lines += ["", "one task each, taken in turns (median of %d):" % len(single["single_id_task_all"])]
         for key, label in (

@@ -122,6 +122,12 @@ def place_modules(tasks, modules):
             task["after_module_seconds"] = task["end"] - max(m["end_t"] for m in mine)
 
 
+def own_environment():
+    """This process's environment without the AZURE_* credentials a machine may hold: every run signs in
+    with the emulator's app only."""
+    return dict((k, v) for k, v in os.environ.items() if not k.startswith("AZURE_"))
+
+
 def median(values):
     return statistics.median(values) if values else None
 
@@ -194,7 +200,7 @@ class Bench:
         return path
 
     def environment(self, tag, extra=None):
-        env = dict((k, v) for k, v in os.environ.items() if not k.startswith("AZURE_"))
+        env = own_environment()
         home = os.path.join(self.work, "ansible")
         env.update(
             ANSIBLE_COLLECTIONS_PATH=self.args.collections,
@@ -285,11 +291,12 @@ class Bench:
         }
         if quota:
             run["quota"] = {"capacity": quota[0], "per_seconds": quota[1]}
-        return run, tasks, modules
+        return run, tasks
 
-    def run_floor(self, count):
+    def floor(self, count):
+        self.prepare(count)
         tag = self.tag("floor", count)
-        env = dict((k, v) for k, v in os.environ.items() if not k.startswith("AZURE_"))
+        env = own_environment()
         env["GRAPHOPS_BENCH_SECRET"] = self.secret
         command = [
             sys.executable,
@@ -342,21 +349,15 @@ class Bench:
 
     def bulk(self, count, quota=None, env=None, name="bulk"):
         ids = self.prepare(count, quota)
-        run, dummy, dummy2 = self.run_playbook(name, os.path.join(PLAYBOOKS, "bulk.yml"), count, ids, env, quota)
-        return run
+        return self.run_playbook(name, os.path.join(PLAYBOOKS, "bulk.yml"), count, ids, env, quota)[0]
 
     def task_loop(self, count):
         ids = self.prepare(count)
-        run = self.run_playbook("task_loop", os.path.join(PLAYBOOKS, "task_loop.yml"), count, ids)[0]
-        return run
+        return self.run_playbook("task_loop", os.path.join(PLAYBOOKS, "task_loop.yml"), count, ids)[0]
 
     def uri_loop(self, count):
         ids = self.prepare(count)
         return self.run_playbook("uri_loop", os.path.join(PLAYBOOKS, "uri_loop.yml"), count, ids)[0]
-
-    def floor(self, count):
-        self.prepare(count)
-        return self.run_floor(count)
 
     def single_tasks(self, rounds, env=None, name="single_tasks"):
         """In turns, each its own task: a single-id purge, a uri DELETE with a token already in hand, and a
@@ -397,7 +398,7 @@ class Bench:
         path = os.path.join(self.work, "single_tasks.yml")
         with open(path, "w") as handle:
             json.dump([play], handle, indent=2)
-        run, timings, modules = self.run_playbook(name, path, 3 * rounds, ids, env)
+        run, timings = self.run_playbook(name, path, 3 * rounds, ids, env)
         kinds = (
             ("single_id", "single-id purge #"),
             ("uri_delete", "uri DELETE"),
@@ -407,15 +408,10 @@ class Bench:
             mine = [t for t in timings if t["task"].startswith(prefix) and t["seconds"]]
             run[key + "_task_seconds"] = median([t["seconds"] for t in mine])
             run[key + "_task_all"] = [t["seconds"] for t in mine]
-            run[key + "_module_process_seconds"] = median(
-                [t["module_seconds"] for t in mine if t.get("module_processes")]
-            )
-            run[key + "_before_module_seconds"] = median(
-                [t["before_module_seconds"] for t in mine if t.get("module_processes")]
-            )
-            run[key + "_after_module_seconds"] = median(
-                [t["after_module_seconds"] for t in mine if t.get("module_processes")]
-            )
+            placed = [t for t in mine if t.get("module_processes")]
+            run[key + "_module_process_seconds"] = median([t["module_seconds"] for t in placed])
+            run[key + "_before_module_seconds"] = median([t["before_module_seconds"] for t in placed])
+            run[key + "_after_module_seconds"] = median([t["after_module_seconds"] for t in placed])
             run[key + "_first_task_seconds"] = mine[0]["seconds"] if mine else None
             run[key + "_ran_in"] = sorted(set(t["ran_in"] for t in mine if t.get("ran_in")))
         return run

@@ -103,6 +103,12 @@ class BatchAnswer:
         error = self.body.get("error")
         return self.status == 404 and isinstance(error, dict) and bool(error.get("code"))
 
+    @classmethod
+    def from_error(cls, exc):
+        """A failure raised for a request, as the answer to it: status, Graph's code, message and details."""
+        error = {"code": exc.error_code, "message": exc.message, "details": exc.details}
+        return cls(exc.status, {"error": error}, exc.request_id, client_request_id=exc.client_request_id)
+
     def error(self):
         """The inner failure as a GraphError, with Graph's code and message."""
         return error_from_body(self.status, self.body, {"request-id": self.request_id}, "HTTP %s" % self.status)
@@ -198,6 +204,11 @@ if HAS_REQUESTS:
         requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE override Session.verify, so the CA chosen
         by the user is applied per request, where it wins over the environment.
         """
+
+        @classmethod
+        def for_settings(cls, settings):
+            """The session a ConnectionSettings asks for: its CA, timeout and the hosts requests may go to."""
+            return cls(verify=settings.verify, timeout=settings.timeout, allowed_origins=settings.allowed_origins)
 
         def __init__(self, verify=True, timeout=30, allowed_origins=None):
             super(VerifyingSession, self).__init__()
@@ -347,7 +358,6 @@ class GraphClient:
                     params=params,
                     data=json.dumps(body) if body is not None else None,
                     headers=send_headers,
-                    allow_redirects=False,
                 )
                 status = response.status_code
                 decoded = decode_body(response)
@@ -517,12 +527,7 @@ class GraphClient:
                 response = self.request("POST", "/$batch", body=payload, ok=(200,), safe=safe)
             except GraphError as exc:
                 for call in pending:
-                    answers[call["id"]] = BatchAnswer(
-                        exc.status,
-                        {"error": {"code": exc.error_code, "message": exc.message}},
-                        exc.request_id,
-                        client_request_id=exc.client_request_id,
-                    )
+                    answers[call["id"]] = BatchAnswer.from_error(exc)
                 return answers
             by_id = self._inner_answers(response)
             retry = []
@@ -570,11 +575,9 @@ class GraphClient:
         for inner in response.body.get("responses") or []:
             headers = dict((k.lower(), v) for k, v in (inner.get("headers") or {}).items())
             body = inner.get("body")
-            inner_error = (body or {}).get("error") if isinstance(body, dict) else None
             request_id = response.request_id
-            if isinstance(inner_error, dict):
-                inner_details = inner_error.get("innerError") or inner_error.get("innererror") or {}
-                request_id = inner_details.get("request-id") or request_id
+            if isinstance(body, dict) and "error" in body:
+                request_id = error_from_body(None, body, {}, "").request_id or request_id
             answer = BatchAnswer(
                 inner.get("status"),
                 body,

@@ -124,9 +124,7 @@ def connect(module, problems=()):
         problems.extend(exc.problems)
     session = None
     if settings is not None:
-        session = VerifyingSession(
-            verify=settings.verify, timeout=settings.timeout, allowed_origins=settings.allowed_origins
-        )
+        session = VerifyingSession.for_settings(settings)
     credential = None
     if credential_class is not None:
         credential = credential_class(params, settings, session, module.log)

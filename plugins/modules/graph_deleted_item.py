@@ -544,8 +544,7 @@ def act_on_one(client, item, state, body):
     except GraphError as exc:
         if exc.status is None or exc.kind != "graph":
             raise
-        error = {"code": exc.error_code, "message": exc.message, "details": exc.details}
-        answer = BatchAnswer(exc.status, {"error": error}, exc.request_id, client_request_id=exc.client_request_id)
+        answer = BatchAnswer.from_error(exc)
         answer.resent = exc.resent
     settle(client, item, state, answer)
 

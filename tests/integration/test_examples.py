@@ -15,7 +15,7 @@ import subprocess
 
 from graph_emulator.seeds import CONTOSO_APP_ID, CONTOSO_TENANT_ID, demo_seed
 
-from .playbook import ANSIBLE_PLAYBOOK, Run
+from .playbook import ANSIBLE_PLAYBOOK, Run, read_results
 
 EXAMPLES = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "examples"
@@ -38,9 +38,7 @@ def run_example(playbook, emulator, secret, name, *flags):
     )
     command = [ANSIBLE_PLAYBOOK, "-i", str(inventory), os.path.join(EXAMPLES, name), "-e", json.dumps(extra)]
     proc = subprocess.run(command + list(flags), env=env, capture_output=True, text=True, timeout=300, check=False)
-    log = playbook.tmp_path / ("%s.jsonl" % name)
-    results = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    return Run(proc.returncode, proc.stdout, proc.stderr, results)
+    return Run(proc.returncode, proc.stdout, proc.stderr, read_results(playbook.tmp_path / ("%s.jsonl" % name)))
 
 
 def in_bin(emulator):

@@ -12,10 +12,10 @@ __metaclass__ = type
 
 import pytest
 
-from .tenants import ALICE, BOB, TENANT_ID, bulk_seed
+from .tenants import ALICE, BOB, bulk_seed
+from .test_info import INFO
+from .test_purge_by_id import PURGE, in_bin, purge_task
 
-PURGE = "graphops.directory.graph_deleted_item"
-INFO = "graphops.directory.graph_deleted_item_info"
 IN_WORKER = "Running graph_deleted_item in the worker process of the controller"
 AS_PROCESS = "AnsiballZ_graph_deleted_item.py"
 # A Python of this machine without requests or msal: a module started with it cannot sign in.
@@ -28,14 +28,9 @@ def sent(emulator):
     return [(r["method"], r["path"], r.get("write"), r["status"]) for r in emulator.requests("graph")]
 
 
-def deleted(emulator, obj):
-    return emulator.directory.find(emulator.tenant(TENANT_ID), obj["id"], deleted=True) is not None
-
-
 @pytest.mark.parametrize("way", sorted(WAYS))
 def test_a_purge_by_id_runs_where_it_should_and_answers_the_same(playbook, emulator, way):
-    task = {"name": "purge", PURGE: {"id": ALICE["id"], "object_type": "user"}, "register": "outcome"}
-    run = playbook.run([task], verbosity=3, play_vars=WAYS[way])
+    run = playbook.run([purge_task(ALICE["id"], object_type="user")], verbosity=3, play_vars=WAYS[way])
 
     assert run.rc == 0, run.output
     if way == "worker":
@@ -45,7 +40,7 @@ def test_a_purge_by_id_runs_where_it_should_and_answers_the_same(playbook, emula
     result = run.result("purge")
     assert result["changed"] is True
     assert [(i["id"], i["outcome"]) for i in result["deleted_items"]] == [(ALICE["id"], "purged")]
-    assert not deleted(emulator, ALICE) and deleted(emulator, BOB)
+    assert not in_bin(emulator, ALICE) and in_bin(emulator, BOB)
     path = "/v1.0/directory/deletedItems/" + ALICE["id"]
     assert sent(emulator) == [("GET", path, None, 200), ("DELETE", path, "purge", 204)]
 
@@ -123,7 +118,7 @@ def test_async_runs_the_module_as_a_process(playbook, emulator):
     assert run.rc == 0, run.output
     assert IN_WORKER not in run.stdout
     assert run.result("purge")["deleted_items"][0]["outcome"] == "purged"
-    assert not deleted(emulator, ALICE)
+    assert not in_bin(emulator, ALICE)
 
 
 def test_a_host_with_another_python_runs_the_module_with_it_unless_delegated_to_localhost(playbook, emulator):

@@ -116,6 +116,16 @@ class Call:
         self.response_headers = {}
 
 
+def graph_error(code, message="", inner=None, details=None):
+    """Graph's error envelope; the message defaults to the code."""
+    error = {"code": code, "message": message or code}
+    if inner is not None:
+        error["innerError"] = inner
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
+
+
 class FakeTransport(BaseAdapter):
     """A requests adapter answering from scripted routes, keyed by method and URL without the query.
 
@@ -145,10 +155,7 @@ class FakeTransport(BaseAdapter):
 
     def add_error(self, method, url, status, code, message="", headers=None, inner=None):
         """Script a Graph error envelope."""
-        error = {"code": code, "message": message or code}
-        if inner is not None:
-            error["innerError"] = inner
-        return self.add(method, url, status=status, body={"error": error}, headers=headers)
+        return self.add(method, url, status=status, body=graph_error(code, message, inner), headers=headers)
 
     def requests_to(self, method=None, path=None):
         return [c for c in self.calls if (method is None or c.method == method) and (path is None or c.path == path)]
@@ -250,18 +257,11 @@ class FakeBatch:
         return self
 
     def add_error(self, method, url, status, code, message="", headers=None, inner=None, details=None):
-        error = {"code": code, "message": message or code}
-        if inner is not None:
-            error["innerError"] = inner
-        if details is not None:
-            error["details"] = details
-        return self.add(method, url, status=status, body={"error": error}, headers=headers)
+        return self.add(method, url, status=status, body=graph_error(code, message, inner, details), headers=headers)
 
     def fail_batch(self, number, status, code, message="", headers=None):
         """The number-th $batch request (1 for the first) fails as a whole with this Graph error."""
-        self.whole_failures[number] = dict(
-            status=status, body={"error": {"code": code, "message": message or code}}, headers=headers or {}
-        )
+        self.whole_failures[number] = dict(status=status, body=graph_error(code, message), headers=headers or {})
 
     def answer(self, call):
         requests_in_batch = json.loads(call.body)["requests"]

@@ -648,9 +648,7 @@ def sign_in_params(graph_params, **options):
 
 def make_credential(credential_class, params, transport, logged=None):
     settings = ConnectionSettings(params)
-    session = transport.mount(
-        VerifyingSession(verify=settings.verify, timeout=settings.timeout, allowed_origins=settings.allowed_origins)
-    )
+    session = transport.mount(VerifyingSession.for_settings(settings))
     log = logged.append if logged is not None else (lambda message: None)
     credential = credential_class(params, settings, session, log)
     assert credential.validate() == []

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import requests
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ansible_collections.graphops.directory.plugins.module_utils import _graph
@@ -37,9 +37,6 @@ ITEMS = GRAPH + "/v1.0/directory/deletedItems/microsoft.graph.user"
 ITEM = GRAPH + "/v1.0/directory/deletedItems/6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
 ITEM_PATH = "/directory/deletedItems/6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
 GALAXY = pathlib.Path(__file__).resolve().parents[4] / "galaxy.yml"
-
-# The autouse network guard and environment fixtures hold nothing an example could change.
-pure = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 class FakeCredential:
@@ -68,13 +65,7 @@ class Harness:
         self.credential = credential
         self.sleeps = []
         self.logged = []
-        session = transport.mount(
-            VerifyingSession(
-                verify=self.settings.verify,
-                timeout=self.settings.timeout,
-                allowed_origins=self.settings.allowed_origins,
-            )
-        )
+        session = transport.mount(VerifyingSession.for_settings(self.settings))
         self.client = GraphClient(
             self.settings,
             credential,
@@ -112,13 +103,11 @@ def test_retry_after_as_an_http_date():
     assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now=now) == 0.0
 
 
-@pure
 @given(st.integers(min_value=0, max_value=10**6))
 def test_any_whole_number_of_seconds_is_read_back(seconds):
     assert parse_retry_after(str(seconds)) == seconds
 
 
-@pure
 @given(st.integers(min_value=0, max_value=7 * 86400))
 def test_any_http_date_ahead_is_read_as_the_seconds_until_then(ahead):
     now = 1700000000.0
@@ -131,13 +120,11 @@ def test_retry_after_is_clamped_to_one_to_sixty_seconds(retry_after, wait):
     assert retry_delay(1, retry_after) == wait
 
 
-@pure
 @given(st.integers(min_value=1, max_value=30), st.floats(min_value=0, max_value=1e9))
 def test_retry_after_wins_over_backoff_within_the_clamp(attempt, retry_after):
     assert retry_delay(attempt, retry_after) == min(60, max(1, retry_after))
 
 
-@pure
 @given(st.integers(min_value=1, max_value=200))
 def test_backoff_doubles_per_attempt_with_jitter_and_a_sixty_second_cap(attempt):
     base = min(60, 2 ** (attempt - 1))
@@ -870,7 +857,6 @@ def test_get_optional_still_raises_other_failures(transport, graph):
 # --- path segments ---------------------------------------------------------------------------
 
 
-@pure
 @given(st.text())
 def test_any_text_quotes_to_exactly_one_path_segment(value):
     segment = quote_segment(value)
@@ -881,7 +867,6 @@ def test_any_text_quotes_to_exactly_one_path_segment(value):
     assert unquote(segment) == value
 
 
-@pure
 @given(st.text(min_size=1))
 def test_a_quoted_segment_stays_one_segment_in_the_url_requests_sends(value):
     # "." and ".." are dot-segments that requests removes however they are quoted.

@@ -10,7 +10,7 @@ __metaclass__ = type
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphClient, GraphError, VerifyingSession
@@ -28,8 +28,6 @@ ID = "6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
 GRAPH = "https://graph.example.test"
 TENANT = "contoso.onmicrosoft.com"
 NO_ITEMS = dict(matched=0, purged=0, restored=0, skipped=0, failed=0, unchanged=0)
-
-pure = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 class Failed(Exception):
@@ -113,7 +111,6 @@ def test_a_deleted_group_reports_its_group_types_and_security_flag():
 graph_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@.", min_size=1, max_size=20)
 
 
-@pure
 @given(st.dictionaries(graph_names, st.one_of(st.none(), st.text(), st.booleans()), max_size=12))
 def test_described_items_only_have_snake_case_keys(item):
     described = describe_item(item)
@@ -163,7 +160,6 @@ def test_an_empty_run_sums_to_zero():
     assert summarize([]) == dict(matched=0, purged=0, restored=0, skipped=0, failed=0, unchanged=0)
 
 
-@pure
 @given(st.lists(st.sampled_from(OUTCOMES + ("would_purge", "would_restore", "not_found"))))
 def test_the_totals_always_add_up_to_matched(outcomes):
     summary = summarize([{"outcome": name} for name in outcomes])
