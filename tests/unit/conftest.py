@@ -25,7 +25,8 @@ from hypothesis import settings
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.graphops.directory.plugins.module_utils._auth import graph_argument_spec
+from ansible_collections.graphops.directory.plugins.module_utils._auth import ConnectionSettings, graph_argument_spec
+from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphClient, VerifyingSession
 from ansible_collections.graphops.directory.plugins.plugin_utils._controller import run_in_process
 
 # Examples must not depend on a database left behind by another run, nor on how busy the machine is.
@@ -310,6 +311,54 @@ def graph_batch(transport):
     fake = FakeBatch(transport)
     yield fake
     assert not fake.unexpected, "inner requests nobody scripted: %r" % fake.unexpected
+
+
+class FakeCredential:
+    """Hands out token-1, then token-2 after a refresh, and counts what it was asked."""
+
+    name = "fake"
+
+    def __init__(self, can_refresh=True):
+        self.can_refresh = can_refresh
+        self.issued = 0
+        self.refreshes = 0
+
+    def get_token(self, force_refresh=False, stale=None):
+        if force_refresh:
+            self.refreshes += 1
+        if force_refresh or not self.issued:
+            self.issued += 1
+        return "token-%d" % self.issued
+
+
+class GraphHarness:
+    """A GraphClient on a fake transport, with its credential, waits and log lines."""
+
+    def __init__(self, params, transport, credential, max_retries):
+        self.settings = ConnectionSettings(params)
+        self.credential = credential
+        self.sleeps = []
+        self.logged = []
+        session = transport.mount(VerifyingSession.for_settings(self.settings))
+        self.client = GraphClient(
+            self.settings,
+            credential,
+            session,
+            log=self.logged.append,
+            max_retries=max_retries,
+            sleep=self.sleeps.append,
+        )
+
+
+@pytest.fixture
+def graph(graph_params, transport):
+    """Returns a maker of GraphHarness: on the fake transport (or `on`), signed in with a FakeCredential."""
+
+    def make(credential=None, max_retries=5, can_refresh=True, on=None, **options):
+        params = graph_params(graph_endpoint=GRAPH, **options)
+        return GraphHarness(params, on or transport, credential or FakeCredential(can_refresh), max_retries)
+
+    return make
 
 
 class ModuleTask:

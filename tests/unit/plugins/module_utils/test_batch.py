@@ -16,47 +16,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.graphops.directory.plugins.module_utils._auth import ConnectionSettings
-from ansible_collections.graphops.directory.plugins.module_utils._graph import GraphClient, VerifyingSession
-
 GRAPH = "https://graph.example.test"
 BATCH = GRAPH + "/v1.0/$batch"
 
 pure = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=30)
 
 
-class FakeCredential:
-    name = "fake"
-    can_refresh = False
-
-    def __init__(self):
-        self.asked = 0
-
-    def get_token(self, force_refresh=False, stale=None):
-        self.asked += 1
-        return "token-1"
-
-
-class Harness:
-    def __init__(self, params, transport, max_retries):
-        self.sleeps = []
-        self.logged = []
-        self.credential = FakeCredential()
-        session = transport.mount(VerifyingSession())
-        self.client = GraphClient(
-            ConnectionSettings(params),
-            self.credential,
-            session,
-            log=self.logged.append,
-            max_retries=max_retries,
-            sleep=self.sleeps.append,
-        )
-
-
 @pytest.fixture
-def graph(graph_params, transport):
-    def make(max_retries=5):
-        return Harness(graph_params(access_token="t", graph_endpoint=GRAPH), transport, max_retries)
+def graph(graph):
+    """The conftest harness with a credential that cannot be renewed."""
+
+    def make(max_retries=5, on=None):
+        return graph(max_retries=max_retries, can_refresh=False, on=on)
 
     return make
 
@@ -142,12 +113,10 @@ def test_no_calls_send_nothing(graph, transport):
 
 @pure
 @given(count=st.integers(min_value=1, max_value=130), concurrency=st.integers(min_value=1, max_value=6))
-def test_any_number_of_requests_is_answered_exactly_once_in_batches_of_twenty(
-    graph_params, fresh_graph, count, concurrency
-):
+def test_any_number_of_requests_is_answered_exactly_once_in_batches_of_twenty(graph, fresh_graph, count, concurrency):
     transport, graph_batch = fresh_graph()
     script_look_ups(graph_batch, count)
-    harness = Harness(graph_params(access_token="t", graph_endpoint=GRAPH), transport, 5)
+    harness = graph(on=transport)
 
     answers = harness.client.batch(look_up_calls(count), concurrency=concurrency)
 

@@ -19,10 +19,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ansible_collections.graphops.directory.plugins.module_utils import _graph
-from ansible_collections.graphops.directory.plugins.module_utils._auth import ConnectionSettings
 from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     BatchAnswer,
-    GraphClient,
     GraphError,
     VerifyingSession,
     decode_body,
@@ -37,52 +35,6 @@ ITEMS = GRAPH + "/v1.0/directory/deletedItems/microsoft.graph.user"
 ITEM = GRAPH + "/v1.0/directory/deletedItems/6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
 ITEM_PATH = "/directory/deletedItems/6b0e1c52-3f0a-4a3e-9a43-0f2d1c7e9b11"
 GALAXY = pathlib.Path(__file__).resolve().parents[4] / "galaxy.yml"
-
-
-class FakeCredential:
-    """Hands out token-1, then token-2 after a refresh, and counts what it was asked."""
-
-    name = "fake"
-
-    def __init__(self, can_refresh=True):
-        self.can_refresh = can_refresh
-        self.issued = 0
-        self.refreshes = 0
-
-    def get_token(self, force_refresh=False, stale=None):
-        if force_refresh:
-            self.refreshes += 1
-        if force_refresh or not self.issued:
-            self.issued += 1
-        return "token-%d" % self.issued
-
-
-class Harness:
-    """A GraphClient on a fake transport, with its credential, waits and log lines."""
-
-    def __init__(self, params, transport, credential, max_retries):
-        self.settings = ConnectionSettings(params)
-        self.credential = credential
-        self.sleeps = []
-        self.logged = []
-        session = transport.mount(VerifyingSession.for_settings(self.settings))
-        self.client = GraphClient(
-            self.settings,
-            credential,
-            session,
-            log=self.logged.append,
-            max_retries=max_retries,
-            sleep=self.sleeps.append,
-        )
-
-
-@pytest.fixture
-def graph(graph_params, transport):
-    def make(credential=None, max_retries=5, **options):
-        params = graph_params(graph_endpoint=GRAPH, **options)
-        return Harness(params, transport, credential or FakeCredential(), max_retries)
-
-    return make
 
 
 # --- Retry-After and backoff -----------------------------------------------------------------
@@ -589,7 +541,7 @@ def test_a_token_refused_twice_fails(transport, graph):
 
 def test_a_given_access_token_is_not_refreshed(transport, graph):
     transport.add_error("GET", ITEM, 401, "InvalidAuthenticationToken")
-    harness = graph(credential=FakeCredential(can_refresh=False))
+    harness = graph(can_refresh=False)
 
     with pytest.raises(GraphError):
         harness.client.request("GET", ITEM_PATH)

@@ -15,12 +15,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.graphops.directory.plugins.module_utils._auth import ConnectionSettings
 from ansible_collections.graphops.directory.plugins.module_utils._graph import (
     BatchAnswer,
-    GraphClient,
     GraphError,
-    VerifyingSession,
     quote_segment,
 )
 from ansible_collections.graphops.directory.plugins.module_utils._recycle_bin import (
@@ -131,11 +128,8 @@ def test_every_selector_keeps_its_own_literal_when_combined(display_name, user_p
 
 @pure
 @given(values)
-def test_the_filter_graph_receives_reads_back_as_the_display_name(transport, graph_params, value):
+def test_the_filter_graph_receives_reads_back_as_the_display_name(transport, client, value):
     transport.add("GET", USERS, body={"value": []})
-    settings_ = ConnectionSettings(graph_params(access_token="t", graph_endpoint=GRAPH))
-    session = transport.mount(VerifyingSession())
-    client = GraphClient(settings_, FixedToken(), session, sleep=lambda seconds: None)
 
     assert selection(display_name=value).list(client) == []
 
@@ -232,14 +226,6 @@ class RecordingClient:
         self.calls.extend(calls)
         not_found = {"error": {"code": "Request_ResourceNotFound", "message": "does not exist"}}
         return dict((call["id"], BatchAnswer(404, not_found, None)) for call in calls)
-
-
-class FixedToken:
-    name = "fake"
-    can_refresh = False
-
-    def get_token(self, force_refresh=False, stale=None):
-        return "token-1"
 
 
 def assert_one_segment(segment):
@@ -516,10 +502,8 @@ def test_permanent_deletion_is_thirty_days_after_the_deletion(deleted, offset, s
 
 
 @pytest.fixture
-def client(transport, graph_params):
-    settings_ = ConnectionSettings(graph_params(access_token="t", graph_endpoint=GRAPH))
-    session = transport.mount(VerifyingSession())
-    return GraphClient(settings_, FixedToken(), session, sleep=lambda seconds: None)
+def client(graph):
+    return graph(can_refresh=False).client
 
 
 def test_look_up_many_finds_each_id_in_the_bin_or_none(client, graph_batch):
