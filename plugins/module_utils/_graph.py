@@ -117,12 +117,13 @@ class BatchAnswer:
 class GraphResponse:
     """What a caller needs from one Graph answer."""
 
-    def __init__(self, status, body, headers):
+    def __init__(self, status, body, headers, client_request_id, resent):
         self.status = status
         self.body = body
-        self.resent = False
         self.request_id = headers.get("request-id")
-        self.client_request_id = headers.get("client-request-id")
+        # The id this client sent, and whether the request was sent again after its first answer was lost.
+        self.client_request_id = client_request_id
+        self.resent = resent
 
 
 def quote_segment(value):
@@ -374,10 +375,7 @@ class GraphClient:
 
             resp_headers = response.headers
             if status in ok and decoded is not None:
-                answer = GraphResponse(status, decoded, resp_headers)
-                answer.client_request_id = client_request_id
-                answer.resent = resent
-                return answer
+                return GraphResponse(status, decoded, resp_headers, client_request_id, resent)
 
             if 300 <= status < 400:
                 raise GraphError(

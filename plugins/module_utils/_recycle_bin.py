@@ -379,9 +379,13 @@ class Selection:
                     "that this task did not see" % (len(items), object_type, owner_id)
                 )
             for item in items:
-                if self.matches_properties(item) and self.matches(item):
+                if self.accepts(item):
                     found.append(describe_item(item, object_type))
         return sort_oldest_first(found)
+
+    def accepts(self, item):
+        """Whether an item read without a Graph query (by id, or among a user's owned objects) is selected."""
+        return self.matches_properties(item) and self.matches(item)
 
     def matches_properties(self, item):
         """What a Graph query would match, for items read without one; names compare in any case, as in Graph."""

@@ -184,7 +184,7 @@ def list_one(client, selection, object_id):
     item = describe_item(response.body)
     if item["object_type"] not in selection.object_types:
         return []
-    if not (selection.matches_properties(response.body) and selection.matches(response.body)):
+    if not selection.accepts(response.body):
         return []
     return [item]
 

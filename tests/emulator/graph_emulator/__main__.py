@@ -3,6 +3,7 @@
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -40,7 +41,7 @@ def main(argv=None):
         seed=seed, host=args.host, port=args.port, state_dir=state_dir, latency=max(0.0, args.latency_ms) / 1000.0
     ).start()
     state.update(emulator.describe())
-    state["pid"] = __import__("os").getpid()
+    state["pid"] = os.getpid()
     write_state(state_dir / "state.json", state)
     print(json.dumps({"url": emulator.url, "ca_path": emulator.ca_path, "state": str(state_dir / "state.json")}))
     sys.stdout.flush()
